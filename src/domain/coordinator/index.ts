@@ -1,0 +1,3 @@
+export * from "./election.ts"
+export * from "./paths.ts"
+export * from "./serverset.ts"
