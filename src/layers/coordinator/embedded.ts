@@ -109,6 +109,8 @@ export const makeSession = (
           return Effect.fail(new CoordinatorUnavailable({ message: `${tree.name}: session closed` }))
         if (!connected)
           return Effect.fail(new CoordinatorUnavailable({ message: `${tree.name}: disconnected` }))
+        if (lostReported)
+          return Effect.fail(new CoordinatorUnavailable({ message: `${tree.name}: session lost` }))
         const r = f(session)
         if (r.ok) return Effect.succeed(r.value)
         return r.error === "SessionExpired"
@@ -177,23 +179,30 @@ export const makeSession = (
       close
     })
 
+    // As with the real layer, the client declares LOST a little before the server expires the
+    // session (90% of the timeout), so a deposed leader knows before anyone can take over.
+    const serverGap = Duration.millis(Math.max(5, timeoutMs * 0.1))
+    const expireOnServer = (id: string) =>
+      Effect.sleep(serverGap).pipe(Effect.zipRight(Effect.sync(() => tree.endSession(id))))
+
     const control: EmbeddedControl = {
       expire: Effect.suspend(() => {
         if (closed) return Effect.void
-        tree.endSession(session)
-        return loseSession.pipe(Effect.zipRight(connected ? freshSession : Effect.void))
+        const old = session
+        return loseSession.pipe(
+          Effect.zipRight(expireOnServer(old)),
+          Effect.zipRight(connected ? freshSession : Effect.void)
+        )
       }),
       disconnect: Effect.suspend(() => {
         if (closed || !connected) return Effect.void
         connected = false
         const lostSession = session
-        // Nobody can confirm the session after the timeout: the server expires it, the client says LOST.
-        const expiry = Effect.sleep(Duration.millis(timeoutMs)).pipe(
+        const expiry = Effect.sleep(Duration.millis(timeoutMs * 0.9)).pipe(
           Effect.zipRight(
             Effect.suspend(() => {
               if (connected || closed || session !== lostSession) return Effect.void
-              tree.endSession(lostSession)
-              return loseSession
+              return loseSession.pipe(Effect.zipRight(expireOnServer(lostSession)))
             })
           )
         )
@@ -202,7 +211,9 @@ export const makeSession = (
       reconnect: Effect.suspend(() => {
         if (closed || connected) return Effect.void
         connected = true
-        if (tree.isAlive(session)) return setState("RECONNECTED")
+        if (!lostReported && tree.isAlive(session)) return setState("RECONNECTED")
+        // The old session is gone or given up: end it for good and start a new one.
+        tree.endSession(session)
         return loseSession.pipe(Effect.zipRight(freshSession))
       })
     }

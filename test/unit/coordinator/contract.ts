@@ -1,7 +1,7 @@
 // One contract for every Coordinator layer (embedded here, real ZooKeeper in test/integration), so
 // the twins cannot drift apart. `open` gives a fresh session on the shared backend.
 
-import { Chunk, Effect, Either, Exit, Fiber, Option, type Scope, Stream } from "effect"
+import { Chunk, Effect, Either, Exit, Fiber, Option, Schedule, type Scope, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { type CoordinatorService, fromUtf8, utf8 } from "../../../src/services/Coordinator.ts"
 
@@ -163,7 +163,10 @@ export const coordinatorContract = (name: string, backend: () => ContractBackend
           const waitFor = (expected: ReadonlyArray<string>) =>
             zk.getChildren(root).pipe(
               Effect.orElseSucceed(() => [] as ReadonlyArray<string>),
-              Effect.repeat({ until: (c) => c.join() === expected.join() }),
+              Effect.repeat({
+                until: (c) => c.join() === expected.join(),
+                schedule: Schedule.spaced("20 millis")
+              }),
               Effect.zipRight(Effect.sleep("50 millis"))
             )
           yield* Effect.sleep("100 millis")
