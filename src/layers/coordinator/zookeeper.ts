@@ -178,17 +178,22 @@ export const make = (config: ZooKeeperConfig) =>
         setState("LOST")
       }
       // Closing sends closeSession if the old session is reachable again, so its ephemerals go at once.
-      old.removeAllListeners("state")
-      old.close()
+      retire(old)
       heard() // the new session gets a full timeout to connect
       open()
     }
 
     // Forces the library to drop a connection that stopped answering (it has no read timeout).
-    const dropConnection = () => {
-      const socket = (client as unknown as { connectionManager?: { socket?: { destroy(): void } } })
+    const dropConnection = (c: zookeeper.Client = client) => {
+      const socket = (c as unknown as { connectionManager?: { socket?: { destroy(): void } } })
         .connectionManager?.socket
       socket?.destroy()
+    }
+    // close() only queues closeSession; if no server answers, make sure the old socket goes anyway.
+    const retire = (c: zookeeper.Client) => {
+      c.removeAllListeners("state")
+      c.close()
+      setTimeout(() => dropConnection(c), 2000).unref()
     }
 
     open()
@@ -292,8 +297,7 @@ export const make = (config: ZooKeeperConfig) =>
       if (closed) return
       closed = true
       connected = false
-      client.removeAllListeners("state")
-      client.close()
+      retire(client)
       endWatches("Closed")
       setState("CLOSED")
     })

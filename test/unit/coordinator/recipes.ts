@@ -117,10 +117,11 @@ export const recipeSuite = (name: string, backend: () => RecipeBackend) =>
           const b = backend()
           const path = base()
           const participants = yield* Effect.forEach([1, 2], () => b.open())
-          const [x, y] = yield* Effect.forEach(participants, (p, i) =>
+          const both = yield* Effect.forEach(participants, (p, i) =>
             LeaderElection.join(path, `host-${i}`).pipe(Effect.provideService(Coordinator, p.service))
           )
-          yield* within(b.takeoverMs, "x to lead", x.awaitLeadership)
+          const x = yield* awaitLeaderAmong(both, b.takeoverMs)
+          const y = both.find((c) => c !== x)!
           expect(yield* y.status).toBe("WAITING")
           yield* x.leave
           yield* x.leave
