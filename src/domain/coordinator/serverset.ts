@@ -128,3 +128,27 @@ export const schedulerBaseUrl = (nodes: ReadonlyArray<MemberNode>): string | und
 
 const hostForUrl = (host: string): string =>
   host.includes(":") && !host.startsWith("[") ? `[${host}]` : host
+
+/** The redirect filter's view (§4.2): serve locally, 307 to the leader, or 503. */
+export type LeaderStatus =
+  | { readonly _tag: "Leading" }
+  | { readonly _tag: "NotLeading"; readonly leader: Endpoint }
+  | { readonly _tag: "NoLeader" }
+
+/** LEADING when the leader's service endpoint is this scheduler's own advertised host:port. */
+export const leaderStatus = (view: LeaderView, self: Endpoint): LeaderStatus => {
+  if (view._tag !== "Leader") return { _tag: "NoLeader" }
+  const e = view.member.serviceEndpoint
+  return e.host === self.host && e.port === self.port
+    ? { _tag: "Leading" }
+    : { _tag: "NotLeading", leader: { host: e.host, port: e.port } }
+}
+
+/** clusters.json `zk` (comma-separated hosts) + `zk_port` as a connect string; explicit ports are kept. */
+export const zkConnectString = (zk: string, zkPort = 2181): string =>
+  zk
+    .split(",")
+    .map((h) => h.trim())
+    .filter((h) => h.length > 0)
+    .map((h) => (/:\d+$/.test(h) && !h.endsWith("]") ? h : `${h}:${zkPort}`))
+    .join(",")

@@ -1,9 +1,10 @@
 // What both layers share, so they cannot drift: path validation in front of every call and the
 // watch loop behind `children`.
 
-import { Effect, Either, Option, Stream } from "effect"
+import { Effect, Either, Metric, Option, Stream } from "effect"
 import { pathProblem } from "../../domain/coordinator/paths.ts"
 import {
+  type ConnectionState,
   type CoordinatorService,
   InvalidPath,
   type NotAuthorized,
@@ -85,3 +86,19 @@ const childrenStream = (
   )
   return Stream.repeatEffectOption(next).pipe(Stream.changesWith(sameChildren))
 }
+
+const METRIC_STATES = ["CONNECTED", "SUSPENDED", "RECONNECTED", "LOST", "CLOSED"] as const
+const stateGauges = Object.fromEntries(
+  METRIC_STATES.map((s) => [s, Metric.gauge(`zk_connection_state_${s}`)])
+) as Record<ConnectionState, Metric.Metric.Gauge<number>>
+const stateCounters = Object.fromEntries(
+  METRIC_STATES.map((s) => [s, Metric.counter(`zk_connection_state_${s}_counter`)])
+) as Record<ConnectionState, Metric.Metric.Counter<number>>
+
+/** Aurora's `zk_connection_state_<STATE>` gauges (1 for the current state) and `..._counter`s. */
+export const connectionStateMetrics = (states: Stream.Stream<ConnectionState>): Effect.Effect<void> =>
+  Stream.runForEach(states, (state) =>
+    Effect.forEach(METRIC_STATES, (s) => Metric.set(stateGauges[s], s === state ? 1 : 0), {
+      discard: true
+    }).pipe(Effect.zipRight(Metric.increment(stateCounters[state])))
+  )

@@ -28,7 +28,7 @@ import {
   SessionExpired,
   type WatchEvent
 } from "../../services/Coordinator.ts"
-import { fromBackend } from "./common.ts"
+import { connectionStateMetrics, fromBackend } from "./common.ts"
 import { EmbeddedTree, type TreeError, type TreeResult } from "./embeddedTree.ts"
 
 export interface EmbeddedOptions {
@@ -136,6 +136,7 @@ export const makeSession = (
       return setState("CLOSED")
     })
     yield* Effect.addFinalizer(() => close)
+    yield* Effect.forkScoped(connectionStateMetrics(stateRef.changes))
 
     const service = fromBackend({
       description: `embedded:${tree.name}`,

@@ -20,7 +20,7 @@ import {
   type Stat,
   type WatchEvent
 } from "../../services/Coordinator.ts"
-import { fromBackend } from "./common.ts"
+import { connectionStateMetrics, fromBackend } from "./common.ts"
 
 const { ACL, CreateMode, Event, Exception, Id, Permission, State, createClient } = zookeeper
 
@@ -317,6 +317,7 @@ export const make = (config: ZooKeeperConfig) =>
       )
     }
     yield* Effect.forkScoped(watchdog)
+    yield* Effect.forkScoped(connectionStateMetrics(stateRef.changes))
 
     const service: CoordinatorService = fromBackend({
       description,

@@ -2,7 +2,10 @@
 
 import { Effect, Either, Option, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { schedulerMember } from "../../../src/domain/coordinator/serverset.ts"
+import { discoverScheduler } from "../../../src/layers/coordinator/discovery.ts"
 import * as LeaderElection from "../../../src/layers/coordinator/leaderElection.ts"
+import * as Serverset from "../../../src/layers/coordinator/serverset.ts"
 import * as ZooKeeperCoordinator from "../../../src/layers/coordinator/zookeeper.ts"
 import { Coordinator, fromUtf8, utf8 } from "../../../src/services/Coordinator.ts"
 import { startProxy } from "../support/tcpProxy.ts"
@@ -40,6 +43,22 @@ describe.skipIf(!zooKeeperAvailable.ok)("ZooKeeper layer", () => {
           expect(result.left._tag).toBe("CoordinatorUnavailable")
           expect(result.left.message).toContain(`127.0.0.1:${port}`)
         }
+      })
+    ))
+
+  it("lets the client discover the scheduler from clusters.json-style zk settings", () =>
+    run(
+      Effect.gen(function* () {
+        const zkc = yield* ZooKeeperCoordinator.make({ endpoints: zk.connectString })
+        const path = "/discovery/aurora/scheduler"
+        const cluster = { zk: "127.0.0.1", zkPort: zk.servers[0].clientPort, schedulerZkPath: path }
+        const missing = yield* Effect.either(discoverScheduler(cluster))
+        expect(Either.isLeft(missing) && missing.left._tag).toBe("NoNode")
+        const ad = yield* Serverset.advertise(path, schedulerMember("127.0.0.1", 8081, "https")).pipe(
+          Effect.provideService(Coordinator, zkc)
+        )
+        yield* ad.nodes.pipe(Stream.filter(Option.isSome), Stream.runHead)
+        expect(yield* discoverScheduler(cluster)).toEqual(Option.some("https://127.0.0.1:8081"))
       })
     ))
 

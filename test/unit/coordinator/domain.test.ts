@@ -8,6 +8,7 @@ import {
   encodeMember,
   findOwnLockNode,
   formatSequence,
+  leaderStatus,
   lockNodePrefix,
   type MemberNode,
   MemberUndecodable,
@@ -17,7 +18,8 @@ import {
   schedulerMember,
   selectLeader,
   sequenceOf,
-  sortLockNodes
+  sortLockNodes,
+  zkConnectString
 } from "../../../src/domain/coordinator/index.ts"
 
 describe("member JSON (api-storage-security §3.2, executor §8)", () => {
@@ -176,5 +178,33 @@ describe("paths", () => {
     expect(ancestorsOf("/a/b/c")).toEqual(["/a", "/a/b"])
     expect(sequenceOf("member_0000000042")).toBe(42)
     expect(sequenceOf("member_x")).toBeUndefined()
+  })
+})
+
+describe("redirect status (§4.2)", () => {
+  const leaderAt = (host: string, port: number) =>
+    selectLeader([{ name: "member_0000000001", member: Either.right(schedulerMember(host, port)) }])
+  it("leading when the member is our own endpoint, else the leader to redirect to, else none", () => {
+    expect(leaderStatus(leaderAt("10.0.0.5", 8081), { host: "10.0.0.5", port: 8081 })).toEqual({
+      _tag: "Leading"
+    })
+    expect(leaderStatus(leaderAt("10.0.0.5", 8081), { host: "10.0.0.5", port: 8082 })).toEqual({
+      _tag: "NotLeading",
+      leader: { host: "10.0.0.5", port: 8081 }
+    })
+    expect(leaderStatus(selectLeader([]), { host: "h", port: 1 })).toEqual({ _tag: "NoLeader" })
+    const two = selectLeader([
+      { name: "member_0000000001", member: Either.right(schedulerMember("a", 1)) },
+      { name: "member_0000000002", member: Either.right(schedulerMember("b", 1)) }
+    ])
+    expect(leaderStatus(two, { host: "a", port: 1 })).toEqual({ _tag: "NoLeader" })
+  })
+})
+
+describe("clusters.json zk settings", () => {
+  it("appends zk_port to each host", () => {
+    expect(zkConnectString("zk1, zk2,zk3", 2181)).toBe("zk1:2181,zk2:2181,zk3:2181")
+    expect(zkConnectString("192.168.33.7")).toBe("192.168.33.7:2181")
+    expect(zkConnectString("zk1:2222,zk2", 2181)).toBe("zk1:2222,zk2:2181")
   })
 })

@@ -1,4 +1,4 @@
-import { Effect, Option, Schedule, Stream } from "effect"
+import { Effect, Metric, Option, Schedule, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { EmbeddedTree, makeSession } from "../../../src/layers/coordinator/embedded.ts"
 import * as LeaderElection from "../../../src/layers/coordinator/leaderElection.ts"
@@ -35,6 +35,10 @@ describe("election under connection faults (embedded)", () => {
 
           yield* a.control.disconnect
           expect(yield* a.service.state).toBe("SUSPENDED")
+          yield* Effect.sleep("20 millis")
+          expect((yield* Metric.value(Metric.gauge("zk_connection_state_SUSPENDED"))).value).toBe(1)
+          expect((yield* Metric.value(Metric.gauge("zk_connection_state_CONNECTED"))).value).toBe(0)
+          expect((yield* Metric.value(Metric.counter("zk_connection_state_SUSPENDED_counter"))).count).toBe(1)
           yield* Effect.sleep("100 millis")
           yield* a.control.reconnect
           expect(yield* a.service.state).toBe("RECONNECTED")
