@@ -21,6 +21,13 @@
  *   Effect.provide(ZooKeeperCoordinator.layer({ endpoints: "zk1:2181,zk2:2181", chroot: "/prod" })),
  *   NodeRuntime.runMain
  * )
+ *
+ * // Followers answer 307/503 from a background view of the serverset:
+ * const tracker = yield* Serverset.trackLeader("/aurora/scheduler")
+ * leaderStatus(yield* tracker.current, { host, port }) // Leading | NotLeading{leader} | NoLeader
+ *
+ * // The client: discoverScheduler({ zk: "zk1,zk2", schedulerZkPath: "/aurora/scheduler" })
+ * // The executor's announcer: Serverset.announce(path, { ...member, shard: instanceId })
  * ```
  */
 
@@ -123,6 +130,12 @@ export class NoChildrenForEphemerals extends Schema.TaggedError<NoChildrenForEph
     return `cannot create ${this.path}: its parent is ephemeral`
   }
 }
+
+/** A coordinator configuration that cannot work (bad endpoints or chroot). */
+export class CoordinatorConfigInvalid extends Schema.TaggedError<CoordinatorConfigInvalid>()(
+  "CoordinatorConfigInvalid",
+  { message: Schema.String }
+) {}
 
 /** Failures any operation can have: no usable session, permissions, a malformed path. */
 export type CoordinatorError = CoordinatorUnavailable | SessionExpired | NotAuthorized | InvalidPath

@@ -49,3 +49,20 @@ export const sequenceOf = (name: string): number | undefined => {
   const tail = name.slice(-SEQUENCE_DIGITS)
   return /^\d{10}$/.test(tail) ? Number(tail) : undefined
 }
+
+/** Why a `host:port[,host:port...]` connect string is unusable, or undefined when it is fine. */
+export const endpointsProblem = (endpoints: string): string | undefined => {
+  const parts = endpoints.split(",").map((p) => p.trim())
+  if (endpoints.trim().length === 0) return "no ZooKeeper endpoints given"
+  for (const part of parts) {
+    if (part.length === 0) return `empty endpoint in ${JSON.stringify(endpoints)}`
+    if (part.includes("/"))
+      return `endpoint ${JSON.stringify(part)} contains '/' (give the chroot separately)`
+    const m = /^(.+?)(?::(\d+))?$/.exec(part)
+    if (m === null || m[1].endsWith(":")) return `endpoint ${JSON.stringify(part)} is not host[:port]`
+    const port = m[2] === undefined ? 2181 : Number(m[2])
+    if (!(port > 0 && port < 65536) || /:[^\d]/.test(part))
+      return `endpoint ${JSON.stringify(part)} has a bad port`
+  }
+  return undefined
+}

@@ -3,7 +3,12 @@
 
 import { Effect, type Option } from "effect"
 import { zkConnectString } from "../../domain/coordinator/serverset.ts"
-import { Coordinator, type CoordinatorError, type NoNode } from "../../services/Coordinator.ts"
+import {
+  Coordinator,
+  type CoordinatorConfigInvalid,
+  type CoordinatorError,
+  type NoNode
+} from "../../services/Coordinator.ts"
 import { discoverSchedulerUrl } from "./serverset.ts"
 import * as ZooKeeperCoordinator from "./zookeeper.ts"
 
@@ -21,7 +26,7 @@ export interface ZooKeeperCluster {
 /** The scheduler base URL (`http(s)://host:port`) advertised for `cluster`, if there is a member. */
 export const discoverScheduler = (
   cluster: ZooKeeperCluster
-): Effect.Effect<Option.Option<string>, NoNode | CoordinatorError> =>
+): Effect.Effect<Option.Option<string>, NoNode | CoordinatorError | CoordinatorConfigInvalid> =>
   Effect.scoped(
     Effect.gen(function* () {
       const zk = yield* ZooKeeperCoordinator.make({

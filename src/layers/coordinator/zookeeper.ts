@@ -5,10 +5,12 @@
 
 import { Deferred, Duration, Effect, Exit, FiberId, Layer, Option, Stream, SubscriptionRef } from "effect"
 import zookeeper from "node-zookeeper-client"
+import { endpointsProblem, pathProblem } from "../../domain/coordinator/paths.ts"
 import {
   BadVersion,
   type ConnectionState,
   Coordinator,
+  CoordinatorConfigInvalid,
   type CoordinatorService,
   CoordinatorUnavailable,
   NoChildrenForEphemerals,
@@ -114,6 +116,18 @@ const MODES = {
 /** A coordinator session on ZooKeeper, closed with the scope. Fails if no server answers in time. */
 export const make = (config: ZooKeeperConfig) =>
   Effect.gen(function* () {
+    const endpointIssue = endpointsProblem(config.endpoints)
+    if (endpointIssue !== undefined) {
+      return yield* Effect.fail(new CoordinatorConfigInvalid({ message: `zk_endpoints: ${endpointIssue}` }))
+    }
+    const chrootIssue = config.chroot === undefined ? undefined : pathProblem(config.chroot)
+    if (chrootIssue !== undefined) {
+      return yield* Effect.fail(
+        new CoordinatorConfigInvalid({
+          message: `zk_chroot_path ${JSON.stringify(config.chroot)} ${chrootIssue}`
+        })
+      )
+    }
     const description = describeConfig(config)
     const requestedTimeout = config.sessionTimeoutMs ?? 15_000
     const connectString = config.endpoints + (config.chroot ?? "")
@@ -160,6 +174,8 @@ export const make = (config: ZooKeeperConfig) =>
           if (connected) setState("SUSPENDED")
           connected = false
         } else if (s === State.EXPIRED || s === State.AUTH_FAILED) {
+          if (s === State.AUTH_FAILED)
+            Effect.runFork(Effect.logError(`${description}: authentication failed`))
           loseSession()
         }
       })
@@ -368,5 +384,7 @@ export const make = (config: ZooKeeperConfig) =>
     return service
   })
 
-export const layer = (config: ZooKeeperConfig): Layer.Layer<Coordinator, CoordinatorUnavailable> =>
+export const layer = (
+  config: ZooKeeperConfig
+): Layer.Layer<Coordinator, CoordinatorUnavailable | CoordinatorConfigInvalid> =>
   Layer.scoped(Coordinator, make(config))

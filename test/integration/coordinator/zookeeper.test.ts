@@ -62,6 +62,19 @@ describe.skipIf(!zooKeeperAvailable.ok)("ZooKeeper layer", () => {
       })
     ))
 
+  it("rejects bad endpoints and chroots before connecting", () =>
+    run(
+      Effect.gen(function* () {
+        const bad = yield* Effect.either(ZooKeeperCoordinator.make({ endpoints: "zk1:notaport" }))
+        expect(Either.isLeft(bad) && bad.left._tag).toBe("CoordinatorConfigInvalid")
+        expect(Either.isLeft(bad) && bad.left.message).toContain("zk_endpoints")
+        const chroot = yield* Effect.either(
+          ZooKeeperCoordinator.make({ endpoints: zk.connectString, chroot: "aurora/" })
+        )
+        expect(Either.isLeft(chroot) && chroot.left.message).toContain("zk_chroot_path")
+      })
+    ))
+
   it("works under a chroot", () =>
     run(
       Effect.gen(function* () {

@@ -6,6 +6,7 @@ import {
   decodeMember,
   electionPosition,
   encodeMember,
+  endpointsProblem,
   findOwnLockNode,
   formatSequence,
   leaderStatus,
@@ -206,5 +207,17 @@ describe("clusters.json zk settings", () => {
     expect(zkConnectString("zk1, zk2,zk3", 2181)).toBe("zk1:2181,zk2:2181,zk3:2181")
     expect(zkConnectString("192.168.33.7")).toBe("192.168.33.7:2181")
     expect(zkConnectString("zk1:2222,zk2", 2181)).toBe("zk1:2222,zk2:2181")
+  })
+})
+
+describe("zk_endpoints", () => {
+  it("accepts host[:port] lists and names what is wrong otherwise", () => {
+    expect(endpointsProblem("zk1:2181,zk2:2181")).toBeUndefined()
+    expect(endpointsProblem("localhost")).toBeUndefined()
+    expect(endpointsProblem("")).toContain("no ZooKeeper endpoints")
+    expect(endpointsProblem("a:1,,b:2")).toContain("empty endpoint")
+    expect(endpointsProblem("a:abc")).toContain("a:abc")
+    expect(endpointsProblem("a:70000")).toContain("bad port")
+    expect(endpointsProblem("a:2181/aurora")).toContain("chroot")
   })
 })
