@@ -125,7 +125,9 @@ export const makeSession = (
         watches.delete(d)
         Deferred.unsafeDone(d, Exit.succeed(e))
       }
-      return { changed: Deferred.await(d), fire }
+      // A failed read sets no watch: forget it so it does not wait for session loss.
+      const drop = Effect.sync(() => watches.delete(d))
+      return { changed: Deferred.await(d), fire, drop }
     }
 
     const close = Effect.suspend(() => {
@@ -162,19 +164,22 @@ export const makeSession = (
       watchExists: (path) => {
         const w = newWatch()
         return run(path, (s) => tree.exists(s, path, w.fire)).pipe(
-          Effect.map((stat) => ({ value: Option.fromNullable(stat), changed: w.changed }))
+          Effect.map((stat) => ({ value: Option.fromNullable(stat), changed: w.changed })),
+          Effect.tapError(() => w.drop)
         )
       },
       watchData: (path) => {
         const w = newWatch()
         return run(path, (s) => tree.getData(s, path, w.fire)).pipe(
-          Effect.map((value) => ({ value, changed: w.changed }))
+          Effect.map((value) => ({ value, changed: w.changed })),
+          Effect.tapError(() => w.drop)
         )
       },
       watchChildren: (path) => {
         const w = newWatch()
         return run(path, (s) => tree.getChildren(s, path, w.fire)).pipe(
-          Effect.map((value) => ({ value, changed: w.changed }))
+          Effect.map((value) => ({ value, changed: w.changed })),
+          Effect.tapError(() => w.drop)
         )
       },
       close

@@ -17,8 +17,8 @@ export interface Candidate {
   readonly status: Effect.Effect<LeadershipStatus>
   /** The current status, then every change. */
   readonly changes: Stream.Stream<LeadershipStatus>
-  /** Completes once leading; fails with "LEFT" if the candidate left first. */
-  readonly awaitLeadership: Effect.Effect<void, "LEFT">
+  /** Completes once leading; fails with the status if the candidate left, or lost without requeue. */
+  readonly awaitLeadership: Effect.Effect<void, "LEFT" | "LOST">
   /** Completes when leadership, once held, ends (LOST or LEFT). */
   readonly awaitLoss: Effect.Effect<void>
   /** Leaves the election: stops competing and deletes the lock node. Idempotent. */
@@ -134,9 +134,13 @@ export const join = (
       status: SubscriptionRef.get(status),
       changes,
       awaitLeadership: changes.pipe(
-        Stream.filter((s) => s === "LEADING" || s === "LEFT"),
+        Stream.filter((s) => s === "LEADING" || s === "LEFT" || (s === "LOST" && options.requeue !== true)),
         Stream.runHead,
-        Effect.flatMap((s) => (Option.contains(s, "LEADING") ? Effect.void : Effect.fail("LEFT" as const)))
+        Effect.flatMap((s) =>
+          Option.contains(s, "LEADING")
+            ? Effect.void
+            : Effect.fail(Option.getOrElse(s, () => "LEFT") as "LEFT" | "LOST")
+        )
       ),
       awaitLoss: changes.pipe(
         Stream.dropWhile((s) => s !== "LEADING"),

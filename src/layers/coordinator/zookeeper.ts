@@ -254,7 +254,9 @@ export const make = (config: ZooKeeperConfig) =>
         watches.delete(d)
         Deferred.unsafeDone(d, Exit.succeed(eventName(e)))
       }
-      return { changed: Deferred.await(d), fire }
+      // A failed read sets no watch: forget it so it does not wait for session loss.
+      const drop = Effect.sync(() => watches.delete(d))
+      return { changed: Deferred.await(d), fire, drop }
     }
 
     const exists = (path: string, watcher?: (e: zookeeper.Event) => void) =>
@@ -365,19 +367,26 @@ export const make = (config: ZooKeeperConfig) =>
             const w = newWatch()
             const data = yield* Effect.either(getData(path, w.fire))
             if (data._tag === "Right") return { value: Option.some(data.right.stat), changed: w.changed }
+            yield* w.drop
             if (data.left._tag !== "NoNode") return yield* Effect.fail(data.left)
             const w2 = newWatch()
-            const stat = yield* exists(path, w2.fire)
+            const stat = yield* exists(path, w2.fire).pipe(Effect.tapError(() => w2.drop))
             if (Option.isNone(stat)) return { value: stat, changed: w2.changed }
           }
         }),
       watchData: (path) => {
         const w = newWatch()
-        return getData(path, w.fire).pipe(Effect.map((value) => ({ value, changed: w.changed })))
+        return getData(path, w.fire).pipe(
+          Effect.map((value) => ({ value, changed: w.changed })),
+          Effect.tapError(() => w.drop)
+        )
       },
       watchChildren: (path) => {
         const w = newWatch()
-        return getChildren(path, w.fire).pipe(Effect.map((value) => ({ value, changed: w.changed })))
+        return getChildren(path, w.fire).pipe(
+          Effect.map((value) => ({ value, changed: w.changed })),
+          Effect.tapError(() => w.drop)
+        )
       },
       close
     })

@@ -56,6 +56,7 @@ describe("election under connection faults (embedded)", () => {
           expect(Option.isSome(yield* a.service.sessionId)).toBe(true)
           yield* Effect.sleep("100 millis")
           expect(yield* ca.status).toBe("LOST") // no requeue: a deposed scheduler exits
+          expect(yield* Effect.flip(ca.awaitLeadership)).toBe("LOST")
           expect(monitor.violations).toEqual([])
         })
       )
