@@ -1,0 +1,7 @@
+export * from "./checkpoint.ts"
+export * from "./config.ts"
+export * from "./health.ts"
+export * from "./planner.ts"
+export * from "./task.ts"
+export * from "./template.ts"
+export * from "./validate.ts"
