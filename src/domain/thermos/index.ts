@@ -1,6 +1,7 @@
 export * from "./checkpoint.ts"
 export * from "./config.ts"
 export * from "./health.ts"
+export * from "./paths.ts"
 export * from "./planner.ts"
 export * from "./task.ts"
 export * from "./template.ts"
