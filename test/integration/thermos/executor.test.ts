@@ -1,0 +1,183 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { join } from "node:path"
+import { Effect, Layer } from "effect"
+import { afterEach, describe, expect, it } from "vitest"
+import { type Executor, type ExecutorOptions, startExecutor } from "../../../src/layers/executor/executor.ts"
+import { ProcessSpawnerNode } from "../../../src/layers/process/node.ts"
+import { Coordinator, makeMemoryCoordinator } from "../../../src/services/Coordinator.ts"
+import { makeCollectingReporter } from "../../../src/services/StatusReporter.ts"
+import { tempDir, waitFor } from "./helpers.ts"
+
+const cleanups: Array<() => void | Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** A tiny service: GET /health answers `body`; POSTs are recorded. */
+const healthServer = async (body: () => string) => {
+  const posts: Array<string> = []
+  const server: Server = createServer((req, res) => {
+    if (req.method === "POST") posts.push(req.url ?? "")
+    res.end(req.url === "/health" ? body() : "")
+  })
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())))
+  return { port: (server.address() as AddressInfo).port, posts }
+}
+
+const fastHealth = {
+  initial_interval_secs: 0.1,
+  interval_secs: 0.05,
+  max_consecutive_failures: 1,
+  timeout_secs: 0.5
+}
+const fastLifecycle = {
+  http: { graceful_shutdown_wait_secs: 0.2, shutdown_wait_secs: 0.2 }
+}
+
+const launchOf = (
+  processes: ReadonlyArray<Record<string, unknown>>,
+  extra: Record<string, unknown> = {},
+  launch: Record<string, unknown> = {}
+) => ({
+  taskId: "role-env-job-0-abc",
+  instanceId: 3,
+  hostname: "host-1",
+  executorData: JSON.stringify({
+    role: "role",
+    environment: "env",
+    name: "job",
+    cluster: "local",
+    task: { name: "main", processes: processes.map((p) => ({ min_duration: 0, ...p })) },
+    health_check_config: fastHealth,
+    lifecycle: fastLifecycle,
+    ...extra
+  }),
+  ...launch
+})
+
+const start = async (
+  launch: unknown,
+  coordinatorLayer?: Layer.Layer<Coordinator>,
+  beforeStart: (sandbox: string) => void = () => {}
+) => {
+  const t = tempDir()
+  cleanups.push(t.cleanup)
+  const reporter = makeCollectingReporter()
+  const o: ExecutorOptions = {
+    sandbox: join(t.dir, "sandbox"),
+    checkpointRoot: join(t.dir, "checkpoints"),
+    pollMs: 20,
+    preemptionWaitMs: 300,
+    httpSignalTimeoutMs: 300
+  }
+  mkdirSync(o.sandbox, { recursive: true })
+  beforeStart(o.sandbox)
+  const layer =
+    coordinatorLayer === undefined
+      ? Layer.merge(ProcessSpawnerNode, reporter.layer)
+      : Layer.mergeAll(ProcessSpawnerNode, reporter.layer, coordinatorLayer)
+  const runSync = <A>(e: Effect.Effect<A, never, never>) => Effect.runPromise(e)
+  const ex: Executor = await Effect.runPromise(startExecutor(launch, o).pipe(Effect.provide(layer)))
+  cleanups.push(async () => {
+    await runSync(ex.kill())
+    await runSync(ex.done)
+  })
+  return { ex, o, updates: reporter.updates, done: () => runSync(ex.done), kill: () => runSync(ex.kill()) }
+}
+
+const states = (u: ReadonlyArray<{ state: string }>) => u.map((x) => x.state)
+
+describe("thermos executor", () => {
+  it("fills in executor refs, runs the task and reports STARTING, RUNNING, FINISHED", async () => {
+    const e = await start(
+      launchOf([{ name: "hello", cmdline: "echo {{mesos.instance}} {{thermos.task_id}} {{mesos.hostname}}" }])
+    )
+    const final = await e.done()
+    expect(final.state).toBe("TASK_FINISHED")
+    expect(states(e.updates)).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"])
+    expect(e.updates[1].message).toMatch(/No health-check defined/)
+    expect(readFileSync(join(e.o.sandbox, ".logs", "hello", "0", "stdout"), "utf8")).toBe(
+      "3 role-env-job-0-abc host-1\n"
+    )
+  })
+
+  it("reports FAILED without STARTING for an undecodable launch, and for unbound ports after STARTING", async () => {
+    const bad = await start({ nope: 1 })
+    expect(states(bad.updates)).toEqual(["TASK_FAILED"])
+    expect(bad.updates[0].message).toMatch(/Could not deserialize task/)
+    const unbound = await start(launchOf([{ name: "web", cmdline: "serve --port {{thermos.ports[http]}}" }]))
+    await unbound.done()
+    expect(states(unbound.updates)).toEqual(["TASK_STARTING", "TASK_FAILED"])
+    expect(unbound.updates[1].message).toMatch(/unbound port.*thermos\.ports\[http\]/)
+  })
+
+  it("sends RUNNING only after a passing health check, then kills through the HTTP lifecycle", async () => {
+    const srv = await healthServer(() => "ok")
+    const e = await start(
+      launchOf([{ name: "svc", cmdline: "sleep 30" }], {}, { assignedPorts: { health: srv.port } })
+    )
+    await waitFor(() => (e.updates.some((u) => u.state === "TASK_RUNNING") ? true : undefined))
+    expect(e.updates.find((u) => u.state === "TASK_RUNNING")?.message).toBe("Task is healthy.")
+    await e.kill()
+    const final = await e.done()
+    expect(final).toMatchObject({ state: "TASK_KILLED", message: "Instructed to kill task." })
+    expect(srv.posts).toEqual(["/quitquitquit", "/abortabortabort"])
+    expect(states(e.updates)).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_KILLED"])
+  })
+
+  it("fails the task when health checks keep failing, and a snooze file makes them pass", async () => {
+    const srv = await healthServer(() => "not ok")
+    const e = await start(
+      launchOf([{ name: "svc", cmdline: "sleep 30" }], {}, { assignedPorts: { health: srv.port } })
+    )
+    const final = await e.done()
+    expect(final.state).toBe("TASK_FAILED")
+    expect(final.message).toMatch(/^Failed health check! /)
+    expect(states(e.updates)).not.toContain("TASK_RUNNING")
+
+    const snoozed = await start(
+      launchOf([{ name: "svc", cmdline: "sleep 30" }], {}, { assignedPorts: { health: srv.port } }),
+      undefined,
+      (sandbox) => writeFileSync(join(sandbox, ".healthchecksnooze"), "")
+    )
+    await waitFor(() => (snoozed.updates.some((u) => u.state === "TASK_RUNNING") ? true : undefined))
+    expect(states(snoozed.updates)).not.toContain("TASK_FAILED")
+  })
+
+  it("passes a shell health check that exits 0", async () => {
+    const e = await start(
+      launchOf([{ name: "svc", cmdline: "sleep 30" }], {
+        health_check_config: { ...fastHealth, health_checker: { shell: { shell_command: "test -d ." } } }
+      })
+    )
+    await waitFor(() => (e.updates.some((u) => u.state === "TASK_RUNNING") ? true : undefined))
+    await e.kill()
+    expect((await e.done()).state).toBe("TASK_KILLED")
+  })
+
+  it("announces the task while it runs and leaves when it ends", async () => {
+    const coord = makeMemoryCoordinator()
+    const e = await start(
+      launchOf(
+        [{ name: "svc", cmdline: "sleep 0.5" }],
+        { announce: { primary_port: "http" } },
+        { assignedPorts: { http: 8888 } }
+      ),
+      Layer.succeed(Coordinator, coord.shape)
+    )
+    await waitFor(() => (coord.nodes.size > 0 ? true : undefined))
+    const [[path, data]] = [...coord.nodes]
+    expect(path).toBe("/aurora/role/env/job/member_0000000000")
+    expect(JSON.parse(data)).toEqual({
+      serviceEndpoint: { host: "host-1", port: 8888 },
+      additionalEndpoints: { aurora: { host: "host-1", port: 8888 }, http: { host: "host-1", port: 8888 } },
+      status: "ALIVE",
+      shard: 3
+    })
+    expect((await e.done()).state).toBe("TASK_FINISHED")
+    expect(coord.nodes.size).toBe(0)
+  })
+})
