@@ -8,7 +8,7 @@ import { Coordinator } from "../../services/Coordinator.ts"
 import type { ProcessSpawner } from "../../services/ProcessSpawner.ts"
 import { StatusReporter, type StatusUpdate, type TaskUpdateState } from "../../services/StatusReporter.ts"
 import { chooseProbe, healthLoop } from "./health.ts"
-import { makeRunner } from "./runner.ts"
+import { describeRunnerError, makeRunner } from "./runner.ts"
 
 /**
  * The Aurora executor (executor.md §6): runs one task with an in-process runner, reports status
@@ -123,10 +123,7 @@ export const startExecutor = (
         })
       )
       if (Either.isLeft(runner))
-        return yield* report(
-          "TASK_FAILED",
-          `Task initialization failed: ${runner.left._tag}: ${JSON.stringify(runner.left)}`
-        )
+        return yield* report("TASK_FAILED", `Task initialization failed: ${describeRunnerError(runner.left)}`)
       const r = runner.right
       const runnerFiber = yield* Effect.fork(r.run)
 

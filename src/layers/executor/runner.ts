@@ -454,3 +454,15 @@ export const resumeOptions = (
     ports: header.ports
   }
 }
+
+/** A user-facing sentence for a runner error. */
+export const describeRunnerError = (e: RunnerError): string => {
+  switch (e._tag) {
+    case "TaskInvalid":
+      return e.message
+    case "TaskTerminal":
+      return `task ${e.taskId} is already ${e.state === "finished" ? "finished" : `in terminal state ${e.state}`}`
+    case "TaskOwned":
+      return `task ${e.taskId} is run by another live runner (pid ${e.pid})`
+  }
+}
