@@ -20,7 +20,11 @@ import { runnerState } from "./task-store.ts"
  * owning runner, then every live process group (KILLED, rc −9); dead unfinished runs become LOST;
  * the task ends `terminal` and moves to finished. No SIGTERM grace, no finalizers.
  */
-export const killTaskFromCheckpoint = (root: string, taskId: string, terminal: "KILLED" | "LOST" = "KILLED") =>
+export const killTaskFromCheckpoint = (
+  root: string,
+  taskId: string,
+  terminal: "KILLED" | "LOST" = "KILLED"
+) =>
   Effect.gen(function* () {
     const spawner = yield* ProcessSpawner
     const paths = taskPaths(root, taskId)
@@ -60,7 +64,14 @@ export const killTaskFromCheckpoint = (root: string, taskId: string, terminal: "
       if (r.coordinator_pid !== undefined) yield* spawner.killGroup(r.coordinator_pid)
       if (r.pid !== undefined) yield* spawner.signal(r.pid, "SIGKILL")
       if (alive)
-        write({ type: "process", seq: r.seq + 1, process: name, state: "KILLED", stop_time: now / 1000, return_code: -9 })
+        write({
+          type: "process",
+          seq: r.seq + 1,
+          process: name,
+          state: "KILLED",
+          stop_time: now / 1000,
+          return_code: -9
+        })
       else if (r.state !== "WAITING")
         write({ type: "process", seq: r.seq + 1, process: name, state: "LOST", stop_time: now / 1000 })
     }

@@ -51,7 +51,7 @@ export interface RunnerOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Terminal runs per process before it is pinned failed (100 under the executor). */
   readonly runLimit?: number
-  /** How often coordinator checkpoints are polled (ms). */
+  /** How often coordinator checkpoints are polled right after a change (ms); idle polling backs off to 5×. */
   readonly pollMs?: number
   /** SIGKILL a live runner that still owns the task instead of refusing. */
   readonly force?: boolean
@@ -102,6 +102,15 @@ export const makeRunner = (o: RunnerOptions): Effect.Effect<Runner, RunnerError,
     const paths = taskPaths(o.root, o.taskId)
     const logDir = o.logDir ?? join(o.sandbox, ".logs")
     const pollMs = o.pollMs ?? 50
+    // Poll fast while things change, back off while the task sits still (cheap for long services).
+    let changes = 0
+    let seenChanges = -1
+    let idleMs = pollMs
+    const pause = (capMs: number) => {
+      idleMs = changes !== seenChanges ? pollMs : Math.min(idleMs * 2, pollMs * 5)
+      seenChanges = changes
+      return Effect.sleep(Math.max(1, Math.min(idleMs, capMs)))
+    }
     if (existsSync(paths.finished)) return yield* new TaskTerminal({ taskId: o.taskId, state: "finished" })
     if (existsSync(paths.active)) {
       const onDisk = yield* Effect.try({
@@ -150,6 +159,7 @@ export const makeRunner = (o: RunnerOptions): Effect.Effect<Runner, RunnerError,
           return false
         }
         writer!.append(r)
+        changes++
         state = next.right
         return true
       })
@@ -361,14 +371,14 @@ export const makeRunner = (o: RunnerOptions): Effect.Effect<Runner, RunnerError,
             return true
           }
           for (const name of d.names) yield* launch(name)
-          yield* Effect.sleep(pollMs)
+          yield* pause(Number.POSITIVE_INFINITY)
           return true
         }
         case "CLEANING": {
           const rem = remaining(t)
           const regularLive = live().filter((n) => regular.byName.has(n))
           if (rem > 0 && (yield* anyAlive(regularLive))) {
-            yield* Effect.sleep(Math.min(pollMs, rem))
+            yield* pause(rem)
             return true
           }
           const next = afterCleaning(rem, terminal(t))
@@ -385,7 +395,7 @@ export const makeRunner = (o: RunnerOptions): Effect.Effect<Runner, RunnerError,
             return true
           }
           for (const name of toLaunch(finals, t, o.task.max_concurrency)) yield* launch(name)
-          yield* Effect.sleep(Math.min(pollMs, rem))
+          yield* pause(rem)
           return true
         }
         default:
