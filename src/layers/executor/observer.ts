@@ -17,7 +17,14 @@ import { logPath } from "../../domain/thermos/paths.ts"
 import { processRunView, taskView } from "../../domain/thermos/views.ts"
 import { browsePage, esc, listPage, logPage, page, processPage, taskPage } from "./observer-html.ts"
 import { procSnapshot, sampleGroup } from "./procfs.ts"
-import { findTask, type LoadedTask, listTasks, loadTask, type TaskEntry } from "./task-store.ts"
+import {
+  discoverRoots,
+  findTask,
+  type LoadedTask,
+  listTasks,
+  loadTask,
+  type TaskEntry
+} from "./task-store.ts"
 
 /**
  * The Thermos observer (executor.md §9): a read-only HTTP server over checkpoint roots. HTML pages
@@ -25,6 +32,8 @@ import { findTask, type LoadedTask, listTasks, loadTask, type TaskEntry } from "
  */
 export interface ObserverOptions {
   readonly roots: ReadonlyArray<string>
+  /** Also serve every executor checkpoint root found under this Mesos work dir (re-scanned per request). */
+  readonly mesosRoot?: string
   readonly host?: string
   readonly port?: number
 }
@@ -117,8 +126,15 @@ const tail = (path: string, bytes: number): string => {
 }
 
 export const handle =
-  (o: ObserverOptions) =>
+  (options: ObserverOptions) =>
   (req: IncomingMessage, res: ServerResponse): unknown => {
+    const o = {
+      ...options,
+      roots:
+        options.mesosRoot === undefined
+          ? options.roots
+          : [...options.roots, ...discoverRoots(options.mesosRoot)]
+    }
     const url = new URL(req.url ?? "/", "http://observer")
     const parts = url.pathname
       .split("/")

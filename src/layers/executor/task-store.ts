@@ -12,7 +12,33 @@ export interface TaskEntry {
   readonly mtimeMs: number
 }
 
-const listDir = (dir: string) => (existsSync(dir) ? readdirSync(dir) : [])
+const listDir = (dir: string) => {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Checkpoint roots of every executor run under a Mesos work dir (executor.md §5.1):
+ * `<mesos_root>/slaves/S/frameworks/F/executors/E/runs/R/checkpoints` for every S, F, E, R; `latest` links skipped.
+ */
+export const discoverRoots = (mesosRoot: string): ReadonlyArray<string> => {
+  let level = [join(mesosRoot, "slaves")]
+  for (const step of ["frameworks", "executors", "runs"]) {
+    const next: Array<string> = []
+    for (const dir of level)
+      for (const child of listDir(dir)) if (child !== "latest") next.push(join(dir, child, step))
+    level = next
+  }
+  const roots: Array<string> = []
+  for (const dir of level)
+    for (const run of listDir(dir))
+      if (run !== "latest" && existsSync(join(dir, run, "checkpoints")))
+        roots.push(join(dir, run, "checkpoints"))
+  return roots
+}
 
 /** Every task, newest task file first (a task found in both dirs counts as finished). */
 export const listTasks = (roots: ReadonlyArray<string>): ReadonlyArray<TaskEntry> => {

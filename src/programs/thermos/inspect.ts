@@ -13,7 +13,14 @@ const out = (s: string) => process.stdout.write(`${s}\n`)
 /** Task ids are regular expressions matched at the start of the id. */
 const matching = (entries: ReadonlyArray<TaskEntry>, res: ReadonlyArray<string>) => {
   if (res.length === 0) return entries
-  const regexes = res.map((r) => new RegExp(`^(?:${r})`))
+  const regexes = res.map((r) => {
+    try {
+      return new RegExp(`^(?:${r})`)
+    } catch {
+      // Not a valid pattern: match it literally.
+      return new RegExp(`^${r.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`)
+    }
+  })
   return entries.filter((e) => regexes.some((re) => re.test(e.taskId)))
 }
 
@@ -129,13 +136,23 @@ export const tailCommand = (
     }
   })
 
-export const observeCommand = (roots: ReadonlyArray<string>, ip: string, port: number) =>
+export const observeCommand = (
+  roots: ReadonlyArray<string>,
+  mesosRoot: Option.Option<string>,
+  ip: string,
+  port: number
+) =>
   Effect.gen(function* () {
-    const obs = yield* Effect.promise(() => startObserver({ roots, host: ip, port }))
-    out(`Observer listening on http://${ip}:${obs.port}/ over ${roots.join(", ")}`)
-    yield* Effect.async<void>((resume) => {
-      const stop = () => resume(Effect.promise(() => obs.close()))
-      process.once("SIGINT", stop)
-      process.once("SIGTERM", stop)
-    })
+    const started = yield* Effect.either(
+      Effect.tryPromise(() =>
+        startObserver({ roots, mesosRoot: Option.getOrUndefined(mesosRoot), host: ip, port })
+      )
+    )
+    if (started._tag === "Left")
+      return yield* fail(`Could not start the observer on ${ip}:${port}: ${started.left.error}`, 1)
+    const obs = started.right
+    const over = [...roots, ...Option.toArray(Option.map(mesosRoot, (m) => `executors under ${m}`))]
+    out(`Observer listening on http://${ip}:${obs.port}/ over ${over.join(", ")}`)
+    // Runs until SIGINT/SIGTERM: the runtime interrupts this fiber and the canceler closes the server.
+    yield* Effect.async<void>(() => Effect.promise(() => obs.close()))
   })

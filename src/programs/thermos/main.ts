@@ -4,7 +4,7 @@
  *   thermos kill [--root R] TASK_ID_REGEX...
  *   thermos status [--root R] [--verbosity 0-3] [--only active|finished] [TASK_ID_REGEX...]
  *   thermos tail [--root R] [--stderr] TASK_ID [PROCESS]
- *   thermos observe [--root R]... [--ip 0.0.0.0] [--port 1338]   (the observer's web pages and JSON)
+ *   thermos observe [--root R]... [--mesos-root DIR] [--ip 0.0.0.0] [--port 1338]   (the observer's web pages and JSON)
  *   thermos help [COMMAND]
  */
 import { Args, Command, Options } from "@effect/cli"
@@ -80,10 +80,20 @@ const observe = Command.make(
   "observe",
   {
     root,
+    mesosRoot: Options.text("mesos-root").pipe(
+      Options.optional,
+      Options.withDescription("Also serve every executor's checkpoints under this Mesos work dir")
+    ),
     ip: Options.text("ip").pipe(Options.withDefault("0.0.0.0")),
     port: Options.integer("port").pipe(Options.withDefault(1338))
   },
-  (a) => observeCommand(roots(a.root), a.ip, a.port)
+  (a) =>
+    observeCommand(
+      a.root.length > 0 || a.mesosRoot._tag === "None" ? roots(a.root) : [],
+      a.mesosRoot,
+      a.ip,
+      a.port
+    )
 ).pipe(
   Command.withDescription(
     "Serve the observer: task lists (/), task pages (/task/ID), process runs (/process/ID/NAME), logs " +
