@@ -17,7 +17,20 @@ export interface SpawnRequest {
   readonly env: Readonly<Record<string, string>>
   readonly stdoutPath: string
   readonly stderrPath: string
+  /** Where output goes (executor.md §2.3); default: the two files, appended. */
+  readonly logger?: LogPolicy
   readonly coordinatorPath: string
+}
+
+/**
+ * `console` output goes to the runner's stderr: under the executor, stdout carries status updates.
+ * `rotate` keeps at most `backups` full files of `logSize` bytes besides the current one.
+ */
+export interface LogPolicy {
+  readonly destination: "file" | "console" | "both" | "none"
+  readonly mode: "standard" | "rotate"
+  readonly logSize: number
+  readonly backups: number
 }
 
 export interface Spawned {

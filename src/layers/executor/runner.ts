@@ -15,7 +15,7 @@ import {
   TERMINAL_TASK,
   taskState
 } from "../../domain/thermos/checkpoint.ts"
-import type { Task } from "../../domain/thermos/config.ts"
+import type { Process, Task } from "../../domain/thermos/config.ts"
 import { logPath, taskPaths } from "../../domain/thermos/paths.ts"
 import { isHealthy, makePlanner, type Planner, toLaunch } from "../../domain/thermos/planner.ts"
 import {
@@ -28,7 +28,7 @@ import {
   terminalState
 } from "../../domain/thermos/task.ts"
 import { validateTask } from "../../domain/thermos/validate.ts"
-import { ProcessSpawner } from "../../services/ProcessSpawner.ts"
+import { type LogPolicy, ProcessSpawner } from "../../services/ProcessSpawner.ts"
 import { CheckpointWriter, readCheckpoint } from "./checkpoint-file.ts"
 
 /**
@@ -91,6 +91,17 @@ const env = (o: RunnerOptions): Record<string, string> => {
   if (existsSync(profile)) e.BASH_ENV = profile
   return { ...e, ...o.env }
 }
+
+/** A process's own logger decides alone; otherwise plain files (executor.md §2.3). */
+const logPolicy = (l: Process["logger"]): LogPolicy | undefined =>
+  l === undefined
+    ? undefined
+    : {
+        destination: l.destination,
+        mode: l.mode,
+        logSize: l.rotate?.log_size ?? 100 * 1024 * 1024,
+        backups: l.rotate?.backups ?? 5
+      }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
@@ -205,6 +216,7 @@ export const makeRunner = (o: RunnerOptions): Effect.Effect<Runner, RunnerError,
             env: env(o),
             stdoutPath: logPath(logDir, name, run.run, "stdout"),
             stderrPath: logPath(logDir, name, run.run, "stderr"),
+            logger: logPolicy(proc.logger),
             coordinatorPath: paths.coordinator(name)
           })
         )

@@ -77,8 +77,21 @@ export const ProcessSpawnerNode = Layer.succeed(ProcessSpawner, {
         mkdirSync(dirname(req.stdoutPath), { recursive: true })
         mkdirSync(dirname(req.stderrPath), { recursive: true })
         mkdirSync(dirname(req.coordinatorPath), { recursive: true })
-        const out = openSync(req.stdoutPath, "a")
-        const err = openSync(req.stderrPath, "a")
+        const log = req.logger ?? { destination: "file", mode: "standard", logSize: 0, backups: 0 }
+        const toFiles = log.destination === "file" || log.destination === "both"
+        const mode = !toFiles
+          ? "plain"
+          : log.destination === "both"
+            ? log.mode === "rotate"
+              ? "tee-rotate"
+              : "tee"
+            : log.mode === "rotate"
+              ? "rotate"
+              : "plain"
+        // Plain file logging hands the child the files themselves; other modes let the coordinator copy.
+        const direct = toFiles && mode === "plain"
+        const out = direct ? openSync(req.stdoutPath, "a") : log.destination === "none" ? "ignore" : 2
+        const err = direct ? openSync(req.stderrPath, "a") : log.destination === "none" ? "ignore" : 2
         try {
           const child = spawn(
             "/bin/bash",
@@ -89,7 +102,12 @@ export const ProcessSpawnerNode = Layer.succeed(ProcessSpawner, {
               req.coordinatorPath,
               String(req.seq),
               JSON.stringify(req.process),
-              req.cmdline
+              req.cmdline,
+              mode,
+              req.stdoutPath,
+              req.stderrPath,
+              String(log.logSize),
+              String(log.backups)
             ],
             { cwd: req.cwd, env: req.env, detached: true, stdio: ["ignore", out, err] }
           )
@@ -99,8 +117,8 @@ export const ProcessSpawnerNode = Layer.succeed(ProcessSpawner, {
           if (child.pid === undefined) throw new Error("no pid (spawn failed)")
           return { coordinatorPid: child.pid, forkTime: Date.now() / 1000 }
         } finally {
-          closeSync(out)
-          closeSync(err)
+          if (typeof out === "number" && direct) closeSync(out)
+          if (typeof err === "number" && direct) closeSync(err)
         }
       },
       catch: (e) => new SpawnFailed({ process: req.process, message: String((e as Error).message ?? e) })

@@ -198,6 +198,27 @@ describe("runner with real processes", () => {
     expect(state.statuses.map((x) => x.runner_pid)).toContain(process.pid)
   })
 
+  it("rotates logs at the logger's size, keeping its backups, and honours destinations", async () => {
+    const lines = "for i in $(seq 21); do echo stdout; done; for i in $(seq 3); do echo stderr >&2; done"
+    const o = options({
+      processes: [
+        P("rot", lines, { logger: { mode: "rotate", rotate: { log_size: 70, backups: 2 } } }),
+        P("quiet", "echo hidden", { logger: { destination: "none" } }),
+        P("both", "echo shown", { logger: { destination: "both" } })
+      ]
+    })
+    const { s } = await runToEnd(o)
+    expect(s).toBe("SUCCESS")
+    const log = (p: string, f: string) => join(o.sandbox, ".logs", p, "0", f)
+    expect(readFileSync(log("rot", "stdout"), "utf8")).toBe("stdout\n")
+    expect(readFileSync(log("rot", "stdout.1"), "utf8")).toBe("stdout\n".repeat(10))
+    expect(readFileSync(log("rot", "stdout.2"), "utf8")).toBe("stdout\n".repeat(10))
+    expect(existsSync(log("rot", "stdout.3"))).toBe(false)
+    expect(readFileSync(log("rot", "stderr"), "utf8")).toBe("stderr\n".repeat(3))
+    expect(existsSync(log("quiet", "stdout"))).toBe(false)
+    expect(readFileSync(log("both", "stdout"), "utf8")).toBe("shown\n")
+  })
+
   it("rejects invalid tasks and tasks that already finished", async () => {
     const bad = options({
       processes: [P("a", "true"), P("b", "true")],
