@@ -44,8 +44,11 @@ const launchLatency = async (dir: string, i: number): Promise<number> => {
       { sandbox: join(dir, `sb${i}`), checkpointRoot: root, preemptionWaitMs: 0, pollMs: 20 }
     ).pipe(Effect.provide(Layer.merge(ProcessSpawnerNode, reporter.layer)))
   )
-  let started: number | undefined
-  while ((started = firstStart(root, `bench-${i}`)) === undefined) await sleep(2)
+  let started = firstStart(root, `bench-${i}`)
+  while (started === undefined) {
+    await sleep(2)
+    started = firstStart(root, `bench-${i}`)
+  }
   await Effect.runPromise(Effect.zipRight(ex.kill(), ex.done))
   return started - t0
 }

@@ -88,11 +88,9 @@ describe("thermos CLI", () => {
       ["run", "--root", "root", "--sandbox", "sb", "--task_id", "long-1", "long.json"],
       t.dir
     )
+    const ckpt = join(t.dir, "root", "checkpoints", "long-1", "runner")
     await waitFor(
-      () =>
-        thermos(["status", "--root", "root", "--verbosity", "3"], t.dir).stdout.includes("RUNNING")
-          ? true
-          : undefined,
+      () => (replay(readCheckpoint(ckpt)).processes.sleeper?.[0]?.state === "RUNNING" ? true : undefined),
       30_000
     )
     const kill = thermos(["kill", "--root", "root", "long"], t.dir)

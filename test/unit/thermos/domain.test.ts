@@ -161,7 +161,7 @@ describe("checkpoint replay", () => {
       rec(4, "WAITING"),
       rec(5, "FORKED", { fork_time: 3, coordinator_pid: 12 })
     ]
-    const text = recs.map(encodeRecord).join("") + '{"torn'
+    const text = `${recs.map(encodeRecord).join("")}{"torn`
     const s = replay(parseRecords(text))
     expect(s.processes.hello.length).toBe(2)
     expect(s.processes.hello[0]).toMatchObject({ state: "FAILED", return_code: 3, stop_time: 2, pid: 11 })
