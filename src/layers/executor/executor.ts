@@ -7,6 +7,7 @@ import { decodeLaunch, executorDataOf, type PreparedTask, prepareTask } from "..
 import { Coordinator } from "../../services/Coordinator.ts"
 import type { ProcessSpawner } from "../../services/ProcessSpawner.ts"
 import { StatusReporter, type StatusUpdate, type TaskUpdateState } from "../../services/StatusReporter.ts"
+import { diskWatch } from "./disk.ts"
 import { chooseProbe, healthLoop } from "./health.ts"
 import { describeRunnerError, makeRunner } from "./runner.ts"
 
@@ -30,6 +31,8 @@ export interface ExecutorOptions {
   readonly allowCustomServersetPath?: boolean
   /** Timeout of the lifecycle POSTs (AURORA_HTTP_SIGNALER_TIMEOUT_SECS, 1 s). */
   readonly httpSignalTimeoutMs?: number
+  /** How often the sandbox's disk use is checked against the task's `resources.disk` (60 s). */
+  readonly diskCheckIntervalMs?: number
 }
 
 export interface Executor {
@@ -144,6 +147,15 @@ export const startExecutor = (
             )
       if (probe === undefined)
         yield* report("TASK_RUNNING", "No health-check defined, task is assumed healthy.")
+      const disk = p.task.resources?.disk
+      const diskFiber =
+        disk === undefined || disk <= 0
+          ? undefined
+          : yield* Effect.fork(
+              Effect.flatMap(diskWatch(o.sandbox, disk, o.diskCheckIntervalMs ?? 60_000), (message) =>
+                Deferred.succeed<Outcome, never>(shutdown, { state: "TASK_FAILED", message })
+              )
+            )
       let member: string | undefined
       if (p.data.announce !== undefined && Option.isSome(coordinator)) {
         const a = p.data.announce
@@ -170,6 +182,7 @@ export const startExecutor = (
       }
       const stopCheckers = Effect.gen(function* () {
         if (healthFiber !== undefined) yield* Fiber.interrupt(healthFiber)
+        if (diskFiber !== undefined) yield* Fiber.interrupt(diskFiber)
         if (member !== undefined && Option.isSome(coordinator))
           yield* Effect.ignore(coordinator.value.remove(member))
         member = undefined

@@ -62,10 +62,17 @@ const main = async () => {
   }
   const lines = createInterface({ input: process.stdin, terminal: false })
   const iterator = lines[Symbol.asyncIterator]()
-  const raw =
-    args["task-file"] !== undefined
-      ? readFileSync(args["task-file"], "utf8")
-      : ((await iterator.next()).value ?? "")
+  // Like the Aurora executor, give up when no task arrives within 10 s.
+  const firstLine = () =>
+    Promise.race([
+      iterator.next().then((r) => (r.done ? "" : r.value)),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000).unref())
+    ])
+  const raw = args["task-file"] !== undefined ? readFileSync(args["task-file"], "utf8") : await firstLine()
+  if (raw === undefined) {
+    process.stderr.write("thermos-executor: no task received within 10 s\n")
+    process.exit(1)
+  }
   let launch: unknown
   try {
     launch = JSON.parse(raw)

@@ -61,7 +61,8 @@ const launchOf = (
 const start = async (
   launch: unknown,
   coordinatorLayer?: Layer.Layer<Coordinator>,
-  beforeStart: (sandbox: string) => void = () => {}
+  beforeStart: (sandbox: string) => void = () => {},
+  extra: Partial<ExecutorOptions> = {}
 ) => {
   const t = tempDir()
   cleanups.push(t.cleanup)
@@ -71,7 +72,8 @@ const start = async (
     checkpointRoot: join(t.dir, "checkpoints"),
     pollMs: 20,
     preemptionWaitMs: 300,
-    httpSignalTimeoutMs: 300
+    httpSignalTimeoutMs: 300,
+    ...extra
   }
   mkdirSync(o.sandbox, { recursive: true })
   beforeStart(o.sandbox)
@@ -156,6 +158,26 @@ describe("thermos executor", () => {
     await waitFor(() => (e.updates.some((u) => u.state === "TASK_RUNNING") ? true : undefined))
     await e.kill()
     expect((await e.done()).state).toBe("TASK_KILLED")
+  })
+
+  it("fails a task whose sandbox outgrows its disk reservation", async () => {
+    const e = await start(
+      launchOf([{ name: "filler", cmdline: "head -c 20000 /dev/zero > big; sleep 30" }], {
+        task: {
+          name: "main",
+          processes: [
+            { name: "filler", cmdline: "head -c 20000 /dev/zero > big; sleep 30", min_duration: 0 }
+          ],
+          resources: { cpu: 0.1, ram: 1048576, disk: 10000 }
+        }
+      }),
+      undefined,
+      () => {},
+      { diskCheckIntervalMs: 50 }
+    )
+    const final = await e.done()
+    expect(final.state).toBe("TASK_FAILED")
+    expect(final.message).toMatch(/^Disk limit exceeded\. {2}Reserved 10000 bytes vs used \d+ bytes\.$/)
   })
 
   it("announces the task while it runs and leaves when it ends", async () => {
