@@ -12,7 +12,11 @@ afterEach(() => {
 })
 
 /** Runs a task on simulated processes and TestClock, advancing time until the runner ends. */
-const simulate = (json: Parameters<typeof task>[0], runLimit = 100) => {
+const simulate = (
+  json: Parameters<typeof task>[0],
+  runLimit = 100,
+  failSpawn: ReadonlyArray<string> = []
+) => {
   const t = tempDir()
   cleanups.push(t.cleanup)
   return Effect.runPromise(
@@ -35,7 +39,7 @@ const simulate = (json: Parameters<typeof task>[0], runLimit = 100) => {
         simulatedMs += 1000
       }
       return { s: yield* Fiber.join(fiber), state: r.state(), simulatedMs }
-    }).pipe(Effect.provide(ProcessSpawnerSimulated()), Effect.provide(TestContext.TestContext))
+    }).pipe(Effect.provide(ProcessSpawnerSimulated({ failSpawn })), Effect.provide(TestContext.TestContext))
   )
 }
 
@@ -58,6 +62,19 @@ describe("runner on simulated processes and TestClock", () => {
       7
     )
     expect(state.processes.f.map((r) => r.return_code)).toEqual([2, 2, 2, 2, 2, 2, 2])
+    expect(s).toBe("FAILED")
+  })
+
+  it("records a launch failure as FAILED straight from WAITING, counting toward max_failures", async () => {
+    const { s, state } = await simulate(
+      { processes: [{ name: "broken", cmdline: "no-such-thing", max_failures: 2, min_duration: 0 }] },
+      100,
+      ["no-such-thing"]
+    )
+    expect(state.processes.broken.map((r) => [r.state, r.seq, r.return_code])).toEqual([
+      ["FAILED", 1, -1],
+      ["FAILED", 3, -1]
+    ])
     expect(s).toBe("FAILED")
   })
 })
