@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs"
 import { hostname, userInfo } from "node:os"
-import { Clock, Deferred, Effect, Either, Fiber, Option } from "effect"
+import { Clock, Deferred, Effect, Either, Fiber, Option, Schedule } from "effect"
 import { memberData, serversetPath } from "../../domain/thermos/announce.ts"
 import type { TaskState } from "../../domain/thermos/checkpoint.ts"
 import { decodeLaunch, executorDataOf, type PreparedTask, prepareTask } from "../../domain/thermos/launch.ts"
@@ -29,6 +29,8 @@ export interface ExecutorOptions {
   readonly announcerBase?: string
   readonly announcerHostname?: string
   readonly allowCustomServersetPath?: boolean
+  /** Delay between announcer join attempts (15 s). */
+  readonly announcerRetryMs?: number
   /** Timeout of the lifecycle POSTs (AURORA_HTTP_SIGNALER_TIMEOUT_SECS, 1 s). */
   readonly httpSignalTimeoutMs?: number
   /** How often the sandbox's disk use is checked against the task's `resources.disk` (60 s). */
@@ -157,6 +159,7 @@ export const startExecutor = (
               )
             )
       let member: string | undefined
+      let announcerFiber: Fiber.RuntimeFiber<unknown> | undefined
       if (p.data.announce !== undefined && Option.isSome(coordinator)) {
         const a = p.data.announce
         const base =
@@ -167,22 +170,35 @@ export const startExecutor = (
             p.data.environment ?? "",
             p.data.name ?? p.task.name ?? ""
           )
-        const joined = yield* Effect.either(
-          coordinator.value.createEphemeralSequential(
+        // Join retries every 15 s; give up after initial_interval + max_consecutive_failures × interval (§8).
+        const hc = p.data.health_check_config
+        const budgetMs = (hc.initial_interval_secs + hc.max_consecutive_failures * hc.interval_secs) * 1000
+        const join = coordinator.value
+          .createEphemeralSequential(
             `${base}/member_`,
             memberData(o.announcerHostname ?? p.hostname, p.ports, a.primary_port, p.instance)
           )
-        )
-        if (Either.isRight(joined)) member = joined.right
-        else
-          yield* Deferred.succeed<Outcome, never>(shutdown, {
-            state: "TASK_FAILED",
-            message: "Creating Announcer Serverset timed out."
-          })
+          .pipe(
+            Effect.tap((path) =>
+              Effect.sync(() => {
+                member = path
+              })
+            ),
+            Effect.retry(Schedule.spaced(o.announcerRetryMs ?? 15_000)),
+            Effect.timeout(Math.max(1, budgetMs)),
+            Effect.catchAll(() =>
+              Deferred.succeed<Outcome, never>(shutdown, {
+                state: "TASK_FAILED",
+                message: "Creating Announcer Serverset timed out."
+              })
+            )
+          )
+        announcerFiber = yield* Effect.fork(join)
       }
       const stopCheckers = Effect.gen(function* () {
         if (healthFiber !== undefined) yield* Fiber.interrupt(healthFiber)
         if (diskFiber !== undefined) yield* Fiber.interrupt(diskFiber)
+        if (announcerFiber !== undefined) yield* Fiber.interrupt(announcerFiber)
         if (member !== undefined && Option.isSome(coordinator))
           yield* Effect.ignore(coordinator.value.remove(member))
         member = undefined

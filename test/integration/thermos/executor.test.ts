@@ -6,7 +6,7 @@ import { Effect, Layer } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { type Executor, type ExecutorOptions, startExecutor } from "../../../src/layers/executor/executor.ts"
 import { ProcessSpawnerNode } from "../../../src/layers/process/node.ts"
-import { Coordinator, makeMemoryCoordinator } from "../../../src/services/Coordinator.ts"
+import { Coordinator, CoordinatorError, makeMemoryCoordinator } from "../../../src/services/Coordinator.ts"
 import { makeCollectingReporter } from "../../../src/services/StatusReporter.ts"
 import { tempDir, waitFor } from "./helpers.ts"
 
@@ -201,5 +201,43 @@ describe("thermos executor", () => {
     })
     expect((await e.done()).state).toBe("TASK_FINISHED")
     expect(coord.nodes.size).toBe(0)
+  })
+
+  it("retries joining the serverset, and fails the task when the coordinator stays unreachable", async () => {
+    const coord = makeMemoryCoordinator()
+    let attempts = 0
+    const flaky = Layer.succeed(Coordinator, {
+      ...coord.shape,
+      createEphemeralSequential: (prefix: string, data: string) =>
+        Effect.suspend(() =>
+          ++attempts < 3
+            ? Effect.fail(new CoordinatorError({ message: "connection refused" }))
+            : coord.shape.createEphemeralSequential(prefix, data)
+        )
+    })
+    const launch = launchOf(
+      [{ name: "svc", cmdline: "sleep 0.5" }],
+      { announce: {} },
+      { assignedPorts: { http: 1 } }
+    )
+    const e = await start(launch, flaky, () => {}, { announcerRetryMs: 30 })
+    await waitFor(() => (coord.nodes.size > 0 ? true : undefined))
+    expect(attempts).toBe(3)
+    expect((await e.done()).state).toBe("TASK_FINISHED")
+
+    const down = Layer.succeed(Coordinator, {
+      ...coord.shape,
+      createEphemeralSequential: () => Effect.fail(new CoordinatorError({ message: "connection refused" }))
+    })
+    const failed = await start(
+      launchOf([{ name: "svc", cmdline: "sleep 30" }], { announce: {} }, { assignedPorts: { http: 1 } }),
+      down,
+      () => {},
+      { announcerRetryMs: 30 }
+    )
+    expect(await failed.done()).toMatchObject({
+      state: "TASK_FAILED",
+      message: "Creating Announcer Serverset timed out."
+    })
   })
 })
