@@ -10,7 +10,7 @@
  * RUNNING, waits, then writes the terminal record. bash reports death by signal N as 128+N; that is
  * recorded as KILLED with return code −N (so `exit 137` also reads as killed: bash cannot tell).
  */
-export const COORDINATOR_SCRIPT = String.raw`trap '' INT PIPE
+export const COORDINATOR_SCRIPT = String.raw`trap '' INT
 ck="$1"; seq="$2"; name="$3"; cmd="$4"; mode="$5"; out="$6"; err="$7"; size="$8"; keep="$9"
 rot() {
   local f="$1" k

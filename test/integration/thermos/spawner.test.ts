@@ -102,7 +102,7 @@ describe("node spawner specifics", () => {
           process: "p",
           run: 0,
           seq: 1,
-          cmdline: 'echo "$THERMOS_TEST $(pwd)"; echo oops >&2',
+          cmdline: 'echo "$THERMOS_TEST $(pwd)"; echo oops >&2; yes | head -c 1 >/dev/null',
           cwd: t.dir,
           env: { PATH: process.env.PATH ?? "/bin", THERMOS_TEST: "yes" },
           stdoutPath: join(t.dir, "out"),
