@@ -37,7 +37,7 @@ export const listPage = (
   offset: number,
   num: number,
   total: number,
-  rows: ReadonlyArray<TaskView & { which: string }>
+  rows: ReadonlyArray<TaskView & { which: string; cpu: number; rss: number }>
 ): string => {
   const nav = ["all", "active", "finished"]
     .map((t) => (t === type ? `<b>${t}</b>` : `<a href="/main/${t}">${t}</a>`))
@@ -45,7 +45,7 @@ export const listPage = (
   const prev = offset > 0 ? `<a href="/main/${type}/${Math.max(0, offset - num)}/${num}">newer</a>` : ""
   const next = offset + num < total ? `<a href="/main/${type}/${offset + num}/${num}">older</a>` : ""
   const body = table(
-    ["task", "name", "user", "launched", "status", "processes", "ports"],
+    ["task", "name", "user", "launched", "status", "processes", "cpu", "ram", "links"],
     rows.map((r) => [
       `<a href="/task/${u(r.task_id)}">${esc(r.task_id)}</a>`,
       esc(r.name),
@@ -53,13 +53,19 @@ export const listPage = (
       time(r.launch_timestamp),
       `<span class="${esc(r.state)}">${esc(r.state)}</span> @ ${time(r.state_timestamp)}`,
       `${r.processes.running.length} running, ${r.processes.success.length} ok, ${r.processes.failed.length} failed`,
+      r.which === "active" ? r.cpu.toFixed(2) : "",
+      r.which === "active" ? mb(r.rss) : "",
+      // Port links open the task's own pages (http, admin, health…) on this host.
       Object.entries(r.ports)
-        .map(([n, p]) => `${esc(n)}:${p}`)
+        .map(([n, p]) => `<a href="//${HOST_PLACEHOLDER}:${p}/">${esc(n)}</a>`)
         .join(" ")
     ])
   )
   return page("Tasks", `<p>${nav}</p><p>${total} task(s) ${prev} ${next}</p>${body}`)
 }
+
+/** Replaced per request by the host name the browser used, so port links work from anywhere. */
+export const HOST_PLACEHOLDER = "__OBSERVER_HOST__"
 
 const logLinks = (id: string, name: string, run: number) =>
   ["stdout", "stderr"].map((w) => `<a href="/logs/${u(id)}/${u(name)}/${run}/${w}">${w}</a>`).join(" ")

@@ -15,7 +15,16 @@ import { join, relative } from "node:path"
 import { currentRun } from "../../domain/thermos/checkpoint.ts"
 import { logPath } from "../../domain/thermos/paths.ts"
 import { processRunView, taskView } from "../../domain/thermos/views.ts"
-import { browsePage, esc, listPage, logPage, page, processPage, taskPage } from "./observer-html.ts"
+import {
+  browsePage,
+  esc,
+  HOST_PLACEHOLDER,
+  listPage,
+  logPage,
+  page,
+  processPage,
+  taskPage
+} from "./observer-html.ts"
 import { procSnapshot, sampleGroup } from "./procfs.ts"
 import {
   discoverRoots,
@@ -77,10 +86,20 @@ const processViews = (t: LoadedTask) => {
   return out
 }
 
-/** Row for the task lists. */
-const row = (entry: TaskEntry) => {
+/** Row for the task lists, with the summed resource use of an active task's running processes. */
+const row = (snapshot: ReturnType<typeof procSnapshot>, now: number) => (entry: TaskEntry) => {
   const t = loadTask(entry)
-  return { ...viewOf(t), which: entry.which }
+  let cpu = 0
+  let rss = 0
+  if (entry.which === "active")
+    for (const name of Object.keys(t.state.processes)) {
+      const r = currentRun(t.state, name)
+      if (r?.coordinator_pid === undefined || (r.state !== "RUNNING" && r.state !== "FORKED")) continue
+      const used = sampleGroup(snapshot, r.coordinator_pid, now)
+      cpu += used?.cpu ?? 0
+      rss += used?.rss ?? 0
+    }
+  return { ...viewOf(t), which: entry.which, cpu, rss }
 }
 
 /** Reads [offset, offset+length) of a file; offset −1 = end, length −1 = rest (logdata/filedata). */
@@ -153,7 +172,12 @@ export const handle =
         const offset = Number(rest[1] ?? 0) || 0
         const num = Number(rest[2] ?? 20) || 20
         const all = listTasks(o.roots).filter((t) => type === "all" || t.which === type)
-        return html(res, listPage(type, offset, num, all.length, all.slice(offset, offset + num).map(row)))
+        const rows = all.slice(offset, offset + num).map(row(procSnapshot(), Date.now()))
+        const host = (req.headers.host ?? "localhost").replace(/:\d+$/, "")
+        return html(
+          res,
+          listPage(type, offset, num, all.length, rows).replaceAll(HOST_PLACEHOLDER, esc(host))
+        )
       }
       case "health":
         res.writeHead(200, { "content-type": "text/plain" })
@@ -266,7 +290,7 @@ const jsonRoute = (o: ObserverOptions, rest: ReadonlyArray<string>, url: URL, re
       const num = Number(args[2] ?? 20) || 20
       const all = listTasks(o.roots).filter((t) => type === "all" || t.which === type)
       return json(res, {
-        tasks: all.slice(offset, offset + num).map(row),
+        tasks: all.slice(offset, offset + num).map((e) => ({ ...viewOf(loadTask(e)), which: e.which })),
         type,
         offset,
         num,

@@ -50,7 +50,9 @@ describe("observer over HTTP", () => {
     }
     const getJson = async (path: string) => JSON.parse((await get(path)).body)
 
-    expect((await get("/")).body).toContain("obs-1")
+    const main = (await get("/")).body
+    expect(main).toContain("obs-1")
+    expect(main).toContain('href="//127.0.0.1:1234/"')
     expect(await getJson("/j/task_id_count")).toEqual({ active: 1, finished: 0, all: 1 })
     const view = (await getJson("/j/task/obs-1"))["obs-1"]
     expect(view).toMatchObject({
