@@ -9,7 +9,8 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Effect, Logger } from "effect"
+import { Effect, Logger, Option } from "effect"
+import { discoverRoots } from "../../layers/executor/task-store.ts"
 import { killCommand, observeCommand, statusCommand, tailCommand } from "./inspect.ts"
 import { runCommand } from "./run.ts"
 
@@ -17,7 +18,15 @@ const root = Options.text("root").pipe(
   Options.repeated,
   Options.withDescription("Checkpoint root (repeatable; default /var/run/thermos)")
 )
-const roots = (r: ReadonlyArray<string>) => (r.length > 0 ? r : ["/var/run/thermos"])
+const mesosRoot = Options.text("mesos-root").pipe(
+  Options.optional,
+  Options.withDescription("Also scan every executor's checkpoint root under this Mesos work dir")
+)
+/** Explicit roots, plus executor roots under --mesos-root; /var/run/thermos when neither is given. */
+const roots = (r: ReadonlyArray<string>, m: Option.Option<string> = Option.none()) =>
+  r.length === 0 && Option.isNone(m)
+    ? ["/var/run/thermos"]
+    : [...r, ...(Option.isSome(m) ? discoverRoots(m.value) : [])]
 
 const run = Command.make(
   "run",
@@ -50,30 +59,32 @@ const run = Command.make(
 
 const kill = Command.make(
   "kill",
-  { root, ids: Args.text({ name: "task_id_regex" }).pipe(Args.repeated) },
-  (a) => killCommand(roots(a.root), a.ids)
+  { root, mesosRoot, ids: Args.text({ name: "task_id_regex" }).pipe(Args.repeated) },
+  (a) => killCommand(roots(a.root, a.mesosRoot), a.ids)
 ).pipe(Command.withDescription("Kill active tasks whose id matches (from their checkpoints)"))
 
 const status = Command.make(
   "status",
   {
     root,
+    mesosRoot,
     verbosity: Options.integer("verbosity").pipe(Options.withDefault(0), Options.withDescription("0 to 3")),
     only: Options.choice("only", ["active", "finished"]).pipe(Options.optional),
     ids: Args.text({ name: "task_id_regex" }).pipe(Args.repeated)
   },
-  (a) => statusCommand(roots(a.root), a.verbosity, a.only, a.ids)
+  (a) => statusCommand(roots(a.root, a.mesosRoot), a.verbosity, a.only, a.ids)
 ).pipe(Command.withDescription("List tasks and their state"))
 
 const tail = Command.make(
   "tail",
   {
     root,
+    mesosRoot,
     stderr: Options.boolean("stderr").pipe(Options.withDescription("Show stderr instead of stdout")),
     taskId: Args.text({ name: "task_id" }),
     process: Args.text({ name: "process" }).pipe(Args.optional)
   },
-  (a) => tailCommand(roots(a.root), a.taskId, a.process, a.stderr)
+  (a) => tailCommand(roots(a.root, a.mesosRoot), a.taskId, a.process, a.stderr)
 ).pipe(Command.withDescription("Print a process's log, following it while the process runs"))
 
 const observe = Command.make(
