@@ -2,8 +2,8 @@
 // 1. Launch-to-first-process-running latency of the executor, in process: from handing it the task to
 //    the moment the first process's command started (its RUNNING record), over many launches.
 // 2. RSS of a real `thermos-executor` process while its task runs 10 processes.
-// Targets (issue 5): median < 100 ms, RSS < 100 MB. Also reported: the RSS of the same program bundled
-// into plain JS, since most of the tsx-run program's memory is tsx's loader thread and module copies.
+// Targets (issue 5): median < 100 ms, RSS < 100 MB. The executor is started as users start it, through
+// bin/thermos-executor.mjs (an esbuild bundle rebuilt when sources change).
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -77,31 +77,6 @@ const rssWithTenProcesses = async (dir: string, entry: string, tag: string): Pro
   return kb / 1024
 }
 
-/** Bundles thermos-executor with esbuild (present as tsx's own dependency) when it can be resolved. */
-const bundle = async (dir: string): Promise<string | undefined> => {
-  try {
-    const esbuild = (await import("esbuild")) as unknown as {
-      build: (o: Record<string, unknown>) => Promise<unknown>
-    }
-    const outfile = join(dir, "thermos-executor.bundle.mjs")
-    await esbuild.build({
-      entryPoints: [join(import.meta.dirname, "..", "src", "programs", "thermos-executor", "main.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      outfile,
-      logLevel: "silent",
-      banner: {
-        js: 'import { createRequire } from "module"; const require = createRequire(import.meta.url);'
-      }
-    })
-    return outfile
-  } catch {
-    return undefined
-  }
-}
-
 const main = async () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-executor-"))
   try {
@@ -115,12 +90,6 @@ const main = async () => {
       join(import.meta.dirname, "..", "bin", "thermos-executor.mjs"),
       "rss"
     )
-    // The same program bundled into plain JS (no tsx loader thread), to show what a build step would give.
-    const bundled = await bundle(dir)
-    const rssBundled =
-      bundled === undefined ? undefined : await rssWithTenProcesses(dir, bundled, "rss-bundled")
-    if (rssBundled === undefined) console.log("esbuild not resolvable: bundled RSS not measured")
-    else console.log(`the same program bundled by esbuild (no tsx): ${rssBundled.toFixed(1)} MB`)
     console.log(
       `launch-to-first-process-running over ${ITERATIONS} launches: median ${median} ms, p99 ${p99} ms`
     )
@@ -137,7 +106,6 @@ const main = async () => {
         rss_mb: Number(rss.toFixed(1)),
         rss_baseline_mb: 100,
         rss_ratio: Number((rss / 100).toFixed(3)),
-        ...(rssBundled === undefined ? {} : { rss_bundled_mb: Number(rssBundled.toFixed(1)) }),
         iterations: ITERATIONS
       })
     )
