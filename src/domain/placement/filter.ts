@@ -1,0 +1,171 @@
+import type { ResourceType, TaskConfig } from "../model/index.ts"
+import {
+  type AttributeCounts,
+  type CompiledConstraints,
+  checkConstraints,
+  compileConstraints
+} from "./constraints.ts"
+import type { HostInfo } from "./offers.ts"
+import { type Bag, RESOURCE_INFO } from "./resources.ts"
+
+export type VetoType =
+  | "DEDICATED_CONSTRAINT_MISMATCH"
+  | "MAINTENANCE"
+  | "CONSTRAINT_MISMATCH"
+  | "LIMIT_NOT_SATISFIED"
+  | "INSUFFICIENT_RESOURCES"
+export type VetoGroup = "EMPTY" | "STATIC" | "DYNAMIC" | "MIXED"
+
+export interface Veto {
+  readonly type: VetoType
+  readonly reason: string
+  readonly score: number
+  readonly resource?: ResourceType
+}
+
+export const vetoTypeGroup = (t: VetoType): "STATIC" | "DYNAMIC" =>
+  t === "LIMIT_NOT_SATISFIED" ? "DYNAMIC" : "STATIC"
+
+export const vetoGroup = (vetoes: ReadonlyArray<Veto>): VetoGroup => {
+  if (vetoes.length === 0) return "EMPTY"
+  const g = vetoTypeGroup(vetoes[0].type)
+  for (let i = 1; i < vetoes.length; i++) if (vetoTypeGroup(vetoes[i].type) !== g) return "MIXED"
+  return g
+}
+
+export const totalScore = (vetoes: ReadonlyArray<Veto>): number => vetoes.reduce((s, v) => s + v.score, 0)
+
+export const DEDICATED_VETO: Veto = {
+  type: "DEDICATED_CONSTRAINT_MISMATCH",
+  reason: "Host is dedicated",
+  score: 1_000_000
+}
+export const DRAINING_VETO: Veto = {
+  type: "MAINTENANCE",
+  reason: "Host draining for maintenance",
+  score: 100_000
+}
+export const DRAINED_VETO: Veto = {
+  type: "MAINTENANCE",
+  reason: "Host drained for maintenance",
+  score: 100_000
+}
+export const constraintMismatchVeto = (name: string): Veto => ({
+  type: "CONSTRAINT_MISMATCH",
+  reason: `Constraint not satisfied: ${name}`,
+  score: 10_000
+})
+export const limitVeto = (name: string): Veto => ({
+  type: "LIMIT_NOT_SATISFIED",
+  reason: `Limit not satisfied: ${name}`,
+  score: 10_000
+})
+
+/** min(1000, trunc(1000 · excess) div scaling range). */
+export const insufficientScore = (t: ResourceType, excess: number): number =>
+  Math.min(1000, Math.trunc(Math.trunc(1000 * excess) / RESOURCE_INFO[t].scalingRange))
+
+export const insufficientVeto = (t: ResourceType, excess: number): Veto => ({
+  type: "INSUFFICIENT_RESOURCES",
+  reason: `Insufficient: ${RESOURCE_INFO[t].auroraName}`,
+  score: insufficientScore(t, excess),
+  resource: t
+})
+
+/** What one task asks of a host, compiled once per scheduling attempt. */
+export interface ResourceRequest {
+  readonly config: TaskConfig
+  readonly constraints: CompiledConstraints
+  readonly bag: Bag
+  readonly revocable: boolean
+  /** The job's aggregate, built lazily on first use. */
+  readonly aggregate: () => AttributeCounts
+}
+
+export const makeRequest = (
+  config: TaskConfig,
+  bag: Bag,
+  aggregate: AttributeCounts | (() => AttributeCounts),
+  revocable = false
+): ResourceRequest => {
+  let cached: AttributeCounts | undefined = typeof aggregate === "function" ? undefined : aggregate
+  const thunk = typeof aggregate === "function" ? aggregate : undefined
+  return {
+    config,
+    constraints: compileConstraints(config.constraints),
+    bag,
+    revocable,
+    aggregate: () => {
+      if (cached === undefined) cached = thunk!()
+      return cached
+    }
+  }
+}
+
+export interface FilterSettings {
+  readonly nowMs: number
+  /** `-unavailability_threshold` (6 min). */
+  readonly unavailabilityThresholdMs: number
+}
+
+export const NO_VETOES: ReadonlyArray<Veto> = []
+
+/** Stages 1-3 (dedicated, maintenance, constraints): at most one veto, independent of resources. */
+export const hostVeto = (
+  host: HostInfo,
+  unavailabilityStartMs: number | undefined,
+  request: ResourceRequest,
+  settings: FilterSettings
+): Veto | undefined => {
+  const cs = request.constraints
+  if (!cs.dedicated && host.dedicated) return DEDICATED_VETO
+  if (host.mode === "DRAINING") return DRAINING_VETO
+  if (host.mode === "DRAINED") return DRAINED_VETO
+  if (
+    unavailabilityStartMs !== undefined &&
+    settings.nowMs > unavailabilityStartMs - settings.unavailabilityThresholdMs
+  ) {
+    return DRAINING_VETO
+  }
+  if (cs.values.length === 0 && cs.limits.length === 0) return undefined
+  const failure = checkConstraints(cs, host, request.aggregate)
+  if (failure === undefined) return undefined
+  return failure.kind === "mismatch" ? constraintMismatchVeto(failure.name) : limitVeto(failure.name)
+}
+
+/** Stage 4: one veto per type where requested > available, in CPU, RAM, disk, ports, GPU order. */
+export const resourceVetoes = (available: Bag, requested: Bag): ReadonlyArray<Veto> => {
+  if (
+    requested.cpus <= available.cpus &&
+    requested.ramMb <= available.ramMb &&
+    requested.diskMb <= available.diskMb &&
+    requested.ports <= available.ports &&
+    requested.gpus <= available.gpus
+  ) {
+    return NO_VETOES
+  }
+  const out: Array<Veto> = []
+  if (requested.cpus > available.cpus) out.push(insufficientVeto("CPUS", requested.cpus - available.cpus))
+  if (requested.ramMb > available.ramMb)
+    out.push(insufficientVeto("RAM_MB", requested.ramMb - available.ramMb))
+  if (requested.diskMb > available.diskMb) {
+    out.push(insufficientVeto("DISK_MB", requested.diskMb - available.diskMb))
+  }
+  if (requested.ports > available.ports)
+    out.push(insufficientVeto("PORTS", requested.ports - available.ports))
+  if (requested.gpus > available.gpus) out.push(insufficientVeto("GPUS", requested.gpus - available.gpus))
+  return out
+}
+
+/** The scheduling filter (§1.5): the vetoes of the first stage that vetoes, or none. */
+export const filter = (
+  available: Bag,
+  host: HostInfo,
+  unavailabilityStartMs: number | undefined,
+  request: ResourceRequest,
+  settings: FilterSettings
+): ReadonlyArray<Veto> => {
+  const v = hostVeto(host, unavailabilityStartMs, request, settings)
+  if (v !== undefined) return [v]
+  return resourceVetoes(available, request.bag)
+}
