@@ -1,0 +1,274 @@
+import { Clock, Effect, Layer, Random } from "effect"
+import type { TaskConfig } from "../../domain/model/index.ts"
+import { namedPorts } from "../../domain/model/index.ts"
+import {
+  AttributeAggregate,
+  type AttributeCounts,
+  assignPorts,
+  DEFAULT_EXECUTOR_OVERHEADS,
+  DEFAULT_SCHEDULING,
+  DEFAULT_TIER_CONFIG,
+  EMPTY_COUNTS,
+  type ExecutorOverheads,
+  initialPenalty,
+  makeRequest,
+  nextPenalty,
+  type PreparedOffer,
+  rankOf,
+  type SchedulingSettings,
+  seededRandom,
+  type TierConfig,
+  taskGroupName,
+  taskRequestBag,
+  tierInfoOf,
+  truncateToMinutes
+} from "../../domain/placement/index.ts"
+import { OfferManager } from "../../services/OfferManager.ts"
+import { PlacementState } from "../../services/PlacementState.ts"
+import { Preemptor } from "../../services/Preemptor.ts"
+import { TaskScheduler, type TaskSchedulerShape } from "../../services/TaskScheduler.ts"
+import { groupKeyOf } from "./groupKeys.ts"
+
+export interface TaskSchedulerSettings extends SchedulingSettings {
+  readonly tiers: TierConfig
+  readonly executorOverheads: ExecutorOverheads
+  /** Fix of quirk 10.1: re-check limit constraints between the tasks of one batch. */
+  readonly recheckLimitsInBatch: boolean
+}
+
+export const DEFAULT_TASK_SCHEDULER: TaskSchedulerSettings = {
+  ...DEFAULT_SCHEDULING,
+  tiers: DEFAULT_TIER_CONFIG,
+  executorOverheads: DEFAULT_EXECUTOR_OVERHEADS,
+  recheckLimitsInBatch: true
+}
+
+export const LAUNCH_FAILED_MESSAGE = "Unknown exception attempting to schedule task."
+
+interface Group {
+  readonly key: string
+  readonly name: string
+  readonly queue: Set<string>
+  penaltyMs: number
+  attempts: number
+}
+
+interface Match {
+  readonly taskId: string
+  readonly offer: PreparedOffer
+}
+
+/** Task groups, the rate-limited scheduling loop and TaskScheduler.schedule (§1.1-1.3). */
+export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}) =>
+  Effect.gen(function* () {
+    const s = { ...DEFAULT_TASK_SCHEDULER, ...overrides }
+    const offers = yield* OfferManager
+    const state = yield* PlacementState
+    const preemptor = yield* Effect.serviceOption(Preemptor)
+    const scope = yield* Effect.scope
+    const random = seededRandom(yield* Random.nextIntBetween(0, 2 ** 31))
+    const lock = yield* Effect.makeSemaphore(1)
+    const groups = new Map<string, Group>()
+    const taskGroups = new Map<string, string>()
+    const reservations = new Map<string, { readonly groupKey: string; readonly expiresAtMs: number }>()
+    const reservationMs = truncateToMinutes(s.offerReservationDurationMs)
+    let nextPermitMs = 0
+    let attemptsBlocked = 0
+
+    /** Global rate limit: one permit per group attempt, blocking. */
+    const acquirePermit = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const wait = nextPermitMs - now
+      nextPermitMs = Math.max(now, nextPermitMs) + 1000 / s.maxScheduleAttemptsPerSec
+      if (wait > 0) {
+        attemptsBlocked++
+        yield* Effect.sleep(`${wait} millis`)
+      }
+    })
+
+    const reservedFor = (agentId: string, now: number): string | undefined => {
+      const r = reservations.get(agentId)
+      if (r === undefined) return undefined
+      if (r.expiresAtMs <= now) {
+        reservations.delete(agentId)
+        return undefined
+      }
+      return r.groupKey
+    }
+    const groupHasReservation = (key: string, now: number): boolean => {
+      for (const [agent, r] of reservations)
+        if (r.groupKey === key && reservedFor(agent, now) === key) return true
+      return false
+    }
+
+    const scheduleUnlocked = (ids: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        const tasks = yield* state.pending(ids)
+        if (tasks.length === 0) return ids
+        const config: TaskConfig = tasks[0].config
+        const key = groupKeyOf(config)
+        for (const t of tasks) if (t.config !== config && groupKeyOf(t.config) !== key) return []
+        const tier = tierInfoOf(config, s.tiers)
+        let base: AttributeCounts = EMPTY_COUNTS
+        if (config.constraints.some((c) => "limit" in c.constraint)) {
+          const agg = yield* Effect.either(state.jobAggregate(config.job))
+          if (agg._tag === "Left") {
+            yield* Effect.logWarning(agg.left.message)
+            return []
+          }
+          base = agg.right
+        }
+        const overlay = new AttributeAggregate(base)
+        const request = makeRequest(
+          config,
+          taskRequestBag(config, s.executorOverheads),
+          overlay,
+          tier.revocable
+        )
+        const now = yield* Clock.currentTimeMillis
+
+        // Phase A: match every task of the batch before launching any.
+        const chosen = new Set<string>()
+        const skip = (p: PreparedOffer) => {
+          if (chosen.has(p.offer.id)) return true
+          const r = reservedFor(p.offer.agentId, now)
+          return r !== undefined && r !== key
+        }
+        const matches: Array<Match> = []
+        for (const t of tasks) {
+          const offer = yield* offers.firstMatch(key, request, skip)
+          if (offer === undefined) break // same config, same skips: later tasks cannot match either
+          chosen.add(offer.offer.id)
+          if (s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
+          matches.push({ taskId: t.taskId, offer })
+        }
+
+        // Phase B: assign and launch.
+        const launched = new Set<string>()
+        const portNames = namedPorts(config.resources)
+        for (const m of matches) {
+          const ports = assignPorts(m.offer.offer, portNames, random)
+          if (ports._tag !== "Assigned") break
+          const { host, agentId } = m.offer.offer
+          const ok = yield* state.assign(m.taskId, host, agentId, ports.ports)
+          if (!ok) continue
+          launched.add(m.taskId)
+          if (reservations.get(agentId)?.groupKey === key) reservations.delete(agentId)
+          const result = yield* Effect.either(
+            offers.launch(m.offer.offer.id, { taskId: m.taskId, config, host, agentId, ports: ports.ports })
+          )
+          if (result._tag === "Left") {
+            yield* Effect.logWarning(`launch of ${m.taskId} failed: ${result.left.message}`)
+            yield* state.transition(m.taskId, "LOST", LAUNCH_FAILED_MESSAGE)
+            break
+          }
+        }
+
+        // Ask the preemptor for a slot for the tasks left pending (one reservation per group).
+        if (preemptor._tag === "Some" && launched.size < tasks.length) {
+          const rank = rankOf(config, s.tiers)
+          for (const t of tasks) {
+            if (launched.has(t.taskId) || groupHasReservation(key, now)) continue
+            const agent = yield* preemptor.value.attemptPreemptionFor(t.taskId, key, request, rank)
+            if (agent !== undefined)
+              reservations.set(agent, { groupKey: key, expiresAtMs: now + reservationMs })
+          }
+        }
+        const loaded = new Set(tasks.map((t) => t.taskId))
+        return [...launched, ...ids.filter((id) => !loaded.has(id))]
+      }).pipe(
+        Effect.catchAllDefect((d) =>
+          Effect.as(Effect.logError("scheduling attempt failed", d), [] as ReadonlyArray<string>)
+        )
+      )
+
+    const schedule = (ids: ReadonlyArray<string>) => lock.withPermits(1)(scheduleUnlocked(ids))
+
+    /** One group's evaluation loop: attempt, back off or continue, delete when empty. */
+    const runGroup = (g: Group): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        while (true) {
+          yield* Effect.sleep(`${g.penaltyMs} millis`)
+          const batch: Array<string> = []
+          for (const id of g.queue) {
+            if (batch.length >= s.maxTasksPerScheduleAttempt) break
+            batch.push(id)
+          }
+          if (batch.length > 0) {
+            yield* acquirePermit
+            g.attempts++
+            const done = yield* schedule(batch)
+            if (done.length === 0) {
+              g.penaltyMs = nextPenalty(g.penaltyMs, random, s)
+            } else {
+              for (const id of done) {
+                g.queue.delete(id)
+                taskGroups.delete(id)
+              }
+              g.penaltyMs = s.firstScheduleDelayMs
+            }
+          }
+          if (g.queue.size === 0) {
+            groups.delete(g.key)
+            return
+          }
+        }
+      })
+
+    const shape: TaskSchedulerShape = {
+      taskPending: (taskId, config, options) =>
+        Effect.suspend(() => {
+          const key = groupKeyOf(config)
+          taskGroups.set(taskId, key)
+          const existing = groups.get(key)
+          if (existing !== undefined) {
+            existing.queue.add(taskId)
+            return Effect.void
+          }
+          const g: Group = {
+            key,
+            name: taskGroupName(config),
+            queue: new Set([taskId]),
+            penaltyMs: initialPenalty(options?.startup === true, options?.flappingPenaltyMs ?? 0, random, s),
+            attempts: 0
+          }
+          groups.set(key, g)
+          return Effect.asVoid(Effect.forkIn(runGroup(g), scope))
+        }),
+      tasksDeleted: (ids) =>
+        Effect.sync(() => {
+          for (const id of ids) {
+            const key = taskGroups.get(id)
+            if (key === undefined) continue
+            taskGroups.delete(id)
+            groups.get(key)?.queue.delete(id)
+          }
+        }),
+      taskAssigned: (_taskId, config, agentId) =>
+        Effect.sync(() => {
+          if (reservations.get(agentId)?.groupKey === groupKeyOf(config)) reservations.delete(agentId)
+        }),
+      schedule,
+      groups: Effect.sync(() =>
+        [...groups.values()].map((g) => ({
+          name: g.name,
+          key: g.key,
+          pending: [...g.queue],
+          penaltyMs: g.penaltyMs,
+          attempts: g.attempts
+        }))
+      ),
+      reservations: Effect.map(Clock.currentTimeMillis, (now) => {
+        const out = new Map<string, string>()
+        for (const [agent, r] of reservations) if (r.expiresAtMs > now) out.set(agent, r.groupKey)
+        return out
+      })
+    }
+    return { shape, attemptsBlocked: () => attemptsBlocked }
+  })
+
+export const TaskSchedulerLive = (overrides: Partial<TaskSchedulerSettings> = {}) =>
+  Layer.scoped(
+    TaskScheduler,
+    Effect.map(makeTaskScheduler(overrides), (m) => m.shape)
+  )

@@ -1,0 +1,161 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, TestClock } from "effect"
+import {
+  bagGreaterThanOrEqual,
+  DEFAULT_SCHEDULING,
+  nextPenalty,
+  seededRandom
+} from "../../../src/domain/placement/index.ts"
+import { OfferManager } from "../../../src/services/OfferManager.ts"
+import { TaskScheduler } from "../../../src/services/TaskScheduler.ts"
+import { limit, res, task, value } from "./fixtures.ts"
+import { cluster, placementLayer, ticks } from "./harness.ts"
+
+const job = (name: string) => ({ role: "www", environment: "prod", name })
+
+describe("task scheduler loop against a simulated cluster", () => {
+  it.scoped("places every task that fits when capacity is ample, honouring constraints", () => {
+    const sim = cluster(40, 10)
+    const a = task({
+      job: job("a"),
+      resources: res(2, 1024, 1024),
+      constraints: [limit("host", 1), limit("rack", 2)]
+    })
+    const b = task({ job: job("b"), resources: res(1, 512, 512, ["http"]) })
+    const c = task({
+      job: job("c"),
+      resources: res(1, 512, 512),
+      constraints: [value("rack", ["rack-1", "rack-2"])]
+    })
+    const ids = [
+      ...Array.from({ length: 15 }, (_, i) => ({ id: sim.addPending(a, i), config: a })),
+      ...Array.from({ length: 30 }, (_, i) => ({ id: sim.addPending(b, i), config: b })),
+      ...Array.from({ length: 6 }, (_, i) => ({ id: sim.addPending(c, i), config: c }))
+    ]
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      for (const t of ids) yield* scheduler.taskPending(t.id, t.config)
+      yield* ticks(sim, 100, 50)
+      expect(ids.filter((t) => sim.status(t.id) !== "RUNNING")).toEqual([])
+      for (const agent of sim.agents.values())
+        expect(bagGreaterThanOrEqual(agent.capacity, agent.used)).toBe(true)
+      const hostsOf = (j: string) => sim.jobHosts(job(j))
+      expect(new Set(hostsOf("a").map((h) => h.host)).size).toBe(15)
+      const racks = new Map<string, number>()
+      for (const h of hostsOf("a")) {
+        const r = h.attributes.find((x) => x.name === "rack")!.values[0]
+        racks.set(r, (racks.get(r) ?? 0) + 1)
+      }
+      expect(Math.max(...racks.values())).toBeLessThanOrEqual(2)
+      for (const h of hostsOf("c"))
+        expect(["rack-1", "rack-2"]).toContain(h.attributes.find((x) => x.name === "rack")!.values[0])
+      const ports = sim.launched.filter((l) => l.config === b).map((l) => l.ports.http)
+      expect(ports.every((p) => p >= 1 && p <= 1023)).toBe(true)
+      expect(yield* scheduler.groups).toEqual([])
+    }).pipe(Effect.provide(placementLayer(sim)))
+  })
+
+  it.scoped("backs off a group that cannot be placed, without starving other groups", () => {
+    const sim = cluster(4)
+    const huge = task({ job: job("huge"), resources: res(64, 1024, 1024) })
+    const small = task({ job: job("small"), resources: res(1, 512, 512) })
+    const hugeId = sim.addPending(huge)
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      yield* scheduler.taskPending(hugeId, huge)
+      yield* ticks(sim, 40, 100)
+      const [g] = yield* scheduler.groups
+      expect(g.pending).toEqual([hugeId])
+      expect(g.penaltyMs).toBeGreaterThan(100)
+      expect(g.penaltyMs).toBeLessThanOrEqual(60_000)
+      const smallId = sim.addPending(small)
+      yield* scheduler.taskPending(smallId, small)
+      yield* ticks(sim, 2, 10)
+      expect(sim.status(smallId)).toBe("RUNNING")
+      expect(sim.status(hugeId)).toBe("PENDING")
+      // The huge task's group earned static bans on every offer.
+      const stats = yield* (yield* OfferManager).stats
+      expect(stats.staticBans).toBeGreaterThanOrEqual(3)
+      yield* scheduler.tasksDeleted([hugeId])
+      yield* ticks(sim, 2, 60_000)
+      expect(yield* scheduler.groups).toEqual([])
+    }).pipe(Effect.provide(placementLayer(sim)))
+  })
+
+  it.scoped("takes at most 5 tasks per attempt and re-checks limits between them", () => {
+    const sim = cluster(10, 2)
+    const t = task({ job: job("spread"), resources: res(1, 128, 128), constraints: [limit("rack", 2)] })
+    const ids = Array.from({ length: 8 }, (_, i) => sim.addPending(t, i))
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      yield* ticks(sim, 1, 0)
+      const first = yield* scheduler.schedule(ids)
+      // Two racks with limit 2: only 4 of the first batch of 5 fit, none beyond.
+      expect(first.length).toBe(4)
+      expect(ids.filter((id) => sim.status(id) === "RUNNING").length).toBe(4)
+      const again = yield* scheduler.schedule(ids.filter((id) => sim.status(id) === "PENDING"))
+      expect(again.length).toBe(0)
+    }).pipe(Effect.provide(placementLayer(sim, { offers: { holdOffersForever: true } })))
+  })
+
+  it.scoped("a failed launch marks the task LOST and stops the batch", () => {
+    const sim = cluster(3)
+    const t = task({ job: job("x"), resources: res(1, 128, 128) })
+    const ids = [sim.addPending(t, 0), sim.addPending(t, 1)]
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      yield* ticks(sim, 1, 0)
+      const offers = yield* (yield* OfferManager).all
+      for (const o of offers) sim.failLaunch.add(o.offer.id)
+      const done = yield* scheduler.schedule(ids)
+      expect(done).toEqual([ids[0]])
+      expect(sim.status(ids[0])).toBe("LOST")
+      expect(sim.status(ids[1])).toBe("PENDING")
+    }).pipe(Effect.provide(placementLayer(sim, { offers: { holdOffersForever: true } })))
+  })
+
+  it.scoped("returns ids that are no longer pending so the group forgets them", () => {
+    const sim = cluster(1)
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      expect(yield* scheduler.schedule(["gone-1", "gone-2"])).toEqual(["gone-1", "gone-2"])
+    }).pipe(Effect.provide(placementLayer(sim)))
+  })
+
+  it.scoped("rate-limits attempts across groups", () => {
+    const sim = cluster(0)
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      // 80 groups that can never be placed: at 40 attempts/s, 1 s of clock allows about 40 attempts.
+      for (let i = 0; i < 80; i++) {
+        const c = task({ job: job(`g${i}`) })
+        yield* scheduler.taskPending(sim.addPending(c), c)
+      }
+      yield* TestClock.adjust("1 millis")
+      const groups = yield* scheduler.groups
+      const attempts = (gs: typeof groups) => gs.reduce((n, g) => n + g.attempts, 0)
+      expect(attempts(groups)).toBe(1)
+      yield* TestClock.adjust("1000 millis")
+      const after = attempts(yield* scheduler.groups)
+      expect(after).toBeGreaterThanOrEqual(40)
+      expect(after).toBeLessThanOrEqual(42)
+    }).pipe(Effect.provide(placementLayer(sim)))
+  })
+})
+
+describe("backoff", () => {
+  it("starts at 1 ms, roughly doubles, and stops at 60 s", () => {
+    const r = seededRandom(9)
+    let p = DEFAULT_SCHEDULING.firstScheduleDelayMs
+    const seen = [p]
+    for (let i = 0; i < 30; i++) {
+      p = nextPenalty(p, r, DEFAULT_SCHEDULING)
+      seen.push(p)
+    }
+    expect(seen[1]).toBeGreaterThanOrEqual(1)
+    expect(seen[1]).toBeLessThanOrEqual(2)
+    expect(seen.at(-1)).toBe(60_000)
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1])
+    expect(nextPenalty(0, () => 0.5, DEFAULT_SCHEDULING)).toBe(1500)
+  })
+})
