@@ -35,7 +35,11 @@ export interface OfferManagerShape {
   readonly all: Effect.Effect<ReadonlyArray<PreparedOffer>>
   /** Return offers whose hold time is over (the layer's sweeper calls this too). */
   readonly returnExpired: Effect.Effect<number>
-  readonly stats: Effect.Effect<{ readonly held: number; readonly staticBans: number }>
+  readonly stats: Effect.Effect<{
+    readonly held: number
+    readonly staticBans: number
+    readonly version: number
+  }>
 }
 
 export class OfferManager extends Context.Tag("OfferManager")<OfferManager, OfferManagerShape>() {}

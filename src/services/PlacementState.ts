@@ -47,6 +47,11 @@ export interface PlacementStateShape {
   readonly pendingSince: (cutoffMs: number) => Effect.Effect<ReadonlyArray<PendingTask>>
   /** SLAVE_ASSIGNED tasks by agent id, in a stable agent order. */
   readonly agentTasks: () => Effect.Effect<ReadonlyMap<string, ReadonlyArray<AgentTask>>>
+  /**
+   * Optional change counter of agent tasks and host attributes: when it and the offers are unchanged,
+   * a slot search reuses its agent views and index instead of rebuilding them.
+   */
+  readonly agentTasksVersion?: () => Effect.Effect<number>
   /** The job's aggregate over its SLAVE_ASSIGNED tasks (§1.6). */
   readonly jobAggregate: (job: JobKey) => Effect.Effect<AttributeCounts, AggregateUnavailable>
   readonly hostAttributes: (host: string) => Effect.Effect<HostAttributes | undefined>

@@ -86,13 +86,14 @@ export const makeRequest = (
   config: TaskConfig,
   bag: Bag,
   aggregate: AttributeCounts | (() => AttributeCounts),
-  revocable = false
+  revocable = false,
+  constraints: CompiledConstraints = compileConstraints(config.constraints)
 ): ResourceRequest => {
   let cached: AttributeCounts | undefined = typeof aggregate === "function" ? undefined : aggregate
   const thunk = typeof aggregate === "function" ? aggregate : undefined
   return {
     config,
-    constraints: compileConstraints(config.constraints),
+    constraints,
     bag,
     revocable,
     aggregate: () => {
@@ -109,6 +110,30 @@ export interface FilterSettings {
 }
 
 export const NO_VETOES: ReadonlyArray<Veto> = []
+
+// Vetoes are immutable values: the filter hands out shared ones instead of allocating per host.
+const memo = (make: (name: string) => Veto) => {
+  const cache = new Map<string, Veto>()
+  return (name: string): Veto => {
+    let v = cache.get(name)
+    if (v === undefined) {
+      v = make(name)
+      cache.set(name, v)
+    }
+    return v
+  }
+}
+const sharedMismatchVeto = memo(constraintMismatchVeto)
+const sharedLimitVeto = memo(limitVeto)
+const singles = new Map<Veto, ReadonlyArray<Veto>>()
+const single = (v: Veto): ReadonlyArray<Veto> => {
+  let a = singles.get(v)
+  if (a === undefined) {
+    a = [v]
+    singles.set(v, a)
+  }
+  return a
+}
 
 /** Stages 1-3 (dedicated, maintenance, constraints): at most one veto, independent of resources. */
 export const hostVeto = (
@@ -130,7 +155,7 @@ export const hostVeto = (
   if (cs.values.length === 0 && cs.limits.length === 0) return undefined
   const failure = checkConstraints(cs, host, request.aggregate)
   if (failure === undefined) return undefined
-  return failure.kind === "mismatch" ? constraintMismatchVeto(failure.name) : limitVeto(failure.name)
+  return failure.kind === "mismatch" ? sharedMismatchVeto(failure.name) : sharedLimitVeto(failure.name)
 }
 
 /** Stage 4: one veto per type where requested > available, in CPU, RAM, disk, ports, GPU order. */
@@ -166,6 +191,6 @@ export const filter = (
   settings: FilterSettings
 ): ReadonlyArray<Veto> => {
   const v = hostVeto(host, unavailabilityStartMs, request, settings)
-  if (v !== undefined) return [v]
+  if (v !== undefined) return single(v)
   return resourceVetoes(available, request.bag)
 }

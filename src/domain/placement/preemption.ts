@@ -84,15 +84,19 @@ export const selectVictims = (
   agent: AgentSlot,
   settings: FilterSettings
 ): ReadonlyArray<Victim> | undefined => {
-  if (agent.victims.length === 0 || agent.host === undefined) return undefined
-  let eligible: Array<Victim> | undefined
-  for (const v of agent.victims) {
-    if (!canPreempt(pending, v.rank)) continue
-    if (eligible === undefined) eligible = []
-    eligible.push(v)
+  const all = agent.victims
+  if (all.length === 0 || agent.host === undefined) return undefined
+  let first = -1
+  for (let i = 0; i < all.length; i++) {
+    if (canPreempt(pending, all[i].rank)) {
+      first = i
+      break
+    }
   }
-  if (eligible === undefined) return undefined
+  if (first < 0) return undefined
   if (hostVeto(agent.host, agent.unavailabilityStartMs, request, settings) !== undefined) return undefined
+  const eligible: Array<Victim> = [all[first]]
+  for (let i = first + 1; i < all.length; i++) if (canPreempt(pending, all[i].rank)) eligible.push(all[i])
   eligible.sort((a, b) => compareBagsDescending(a.bag, b.bag) || (a.taskId < b.taskId ? -1 : 1))
   let available = agent.slack
   for (let i = 0; i < eligible.length; i++) {
@@ -136,25 +140,80 @@ export const interleaveGroups = (groups: ReadonlyArray<PendingGroup>, batch: num
  * §2.3 slot search over agents in the given (deterministic) order. An agent that yields a slot leaves
  * this run; a group that finds no slot on any agent is dropped for the rest of the run.
  */
+/**
+ * Agents' positions by (attribute name, value), ascending: lets a group with a plain value constraint
+ * visit only the agents that can satisfy it (same agents, same order, same result as a full scan).
+ */
+export type AgentIndex = ReadonlyMap<string, ReadonlyMap<string, ReadonlyArray<number>>>
+
+export const buildAgentIndex = (agents: ReadonlyArray<AgentSlot>): AgentIndex => {
+  const index = new Map<string, Map<string, Array<number>>>()
+  for (let i = 0; i < agents.length; i++) {
+    const host = agents[i].host
+    if (host === undefined) continue
+    for (const [name, values] of host.values) {
+      let byValue = index.get(name)
+      if (byValue === undefined) {
+        byValue = new Map()
+        index.set(name, byValue)
+      }
+      for (const v of values) {
+        const list = byValue.get(v)
+        if (list === undefined) byValue.set(v, [i])
+        else list.push(i)
+      }
+    }
+  }
+  return index
+}
+
+const EMPTY_POSITIONS: ReadonlyArray<number> = []
+
+/** Positions that can satisfy every plain value constraint of the request; undefined = no restriction. */
+export const candidatePositions = (
+  request: ResourceRequest,
+  index: AgentIndex
+): ReadonlyArray<number> | undefined => {
+  let result: ReadonlyArray<number> | undefined
+  for (const c of request.constraints.values) {
+    if (c.negated) continue
+    const byValue = index.get(c.name)
+    const set = new Set<number>()
+    if (byValue !== undefined)
+      for (const v of c.values) for (const p of byValue.get(v) ?? EMPTY_POSITIONS) set.add(p)
+    const next = result === undefined ? [...set] : result.filter((p) => set.has(p))
+    result = next.sort((a, b) => a - b)
+    if (result.length === 0) return EMPTY_POSITIONS
+  }
+  return result
+}
+
 export const searchSlots = (
   groups: ReadonlyArray<PendingGroup>,
   agents: ReadonlyArray<AgentSlot>,
   settings: FilterSettings,
-  batch = 5
+  batch = 5,
+  index?: AgentIndex
 ): Array<SlotProposal> => {
   const out: Array<SlotProposal> = []
   if (agents.length === 0) return out
   const taken = new Uint8Array(agents.length)
   const dropped = new Uint8Array(groups.length)
+  const candidates = groups.map((g) =>
+    index === undefined ? undefined : candidatePositions(g.request, index)
+  )
   let prevGroup = -1
-  let pos = 0
+  let cursor = 0
   for (const g of interleaveGroups(groups, batch)) {
     if (dropped[g] === 1) continue
-    if (g !== prevGroup) pos = 0
+    if (g !== prevGroup) cursor = 0
     prevGroup = g
     const group = groups[g]
+    const only = candidates[g]
+    const end = only === undefined ? agents.length : only.length
     let found = false
-    for (; pos < agents.length; pos++) {
+    for (; cursor < end; cursor++) {
+      const pos = only === undefined ? cursor : only[cursor]
       if (taken[pos] === 1) continue
       const victims = selectVictims(group.request, group.rank, agents[pos], settings)
       if (victims !== undefined) {
@@ -164,7 +223,7 @@ export const searchSlots = (
           agentId: agents[pos].agentId,
           victims: victims.map((v) => v.taskId)
         })
-        pos++
+        cursor++
         found = true
         break
       }

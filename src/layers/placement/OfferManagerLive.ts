@@ -114,7 +114,7 @@ export const makeOfferManager = (overrides: Partial<OfferManagerSettings> = {}) 
       byAgent: (agentId) => Effect.sync(() => store.byAgentId(agentId)?.prepared),
       all: Effect.sync(() => [...store.ordered()].map((h) => h.prepared)),
       returnExpired,
-      stats: Effect.sync(() => ({ held: store.size, staticBans: store.staticBans }))
+      stats: Effect.sync(() => ({ held: store.size, staticBans: store.staticBans, version: store.version }))
     }
     return { shape, store, settings: s, returnExpired }
   })

@@ -1,8 +1,10 @@
 import { Clock, Effect, Layer, Schedule } from "effect"
 import type { HostAttributes } from "../../domain/model/index.ts"
 import {
+  type AgentIndex,
   type AgentSlot,
   type AttributeCounts,
+  buildAgentIndex,
   compileHost,
   DEFAULT_EXECUTOR_OVERHEADS,
   DEFAULT_REVOCABLE,
@@ -16,6 +18,8 @@ import {
   type PendingGroup,
   type PreparedOffer,
   preemptionMessage,
+  type Rank,
+  type ResourceRequest,
   type RevocableSettings,
   rankOf,
   type SlotProposal,
@@ -64,6 +68,8 @@ export const DEFAULT_PREEMPTOR: PreemptorSettings = {
   revocable: DEFAULT_REVOCABLE
 }
 
+const NO_TASKS: ReadonlyArray<AgentTask> = []
+
 interface CachedSlot {
   readonly proposal: SlotProposal
   readonly expiresAtMs: number
@@ -98,21 +104,94 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
     }
     const settingsAt = (nowMs: number) => ({ nowMs, unavailabilityThresholdMs: s.unavailabilityThresholdMs })
 
+    // Agent views are rebuilt only when the agent's task list, offer or host attributes change.
+    const agentCache = new Map<
+      string,
+      {
+        tasks: ReadonlyArray<AgentTask>
+        offer: PreparedOffer | undefined
+        attrs: HostAttributes | undefined
+        slot: AgentSlot
+      }
+    >()
     const slotOf = (
       agentId: string,
       tasks: ReadonlyArray<AgentTask>,
       offer: PreparedOffer | undefined,
-      attrs: ReadonlyMap<string, HostAttributes>
+      allAttrs: ReadonlyMap<string, HostAttributes>
     ): AgentSlot => {
       const hostName = tasks.length > 0 ? tasks[0].host : offer?.offer.host
-      return {
+      const attrs = hostName === undefined ? undefined : allAttrs.get(hostName)
+      const cached = agentCache.get(agentId)
+      if (
+        cached !== undefined &&
+        cached.tasks === tasks &&
+        cached.offer === offer &&
+        cached.attrs === attrs
+      ) {
+        return cached.slot
+      }
+      const slot: AgentSlot = {
         agentId,
-        host: hostName === undefined ? undefined : hostOf(attrs.get(hostName)),
+        host: hostOf(attrs),
         slack: offer?.nonRevocable ?? EMPTY_BAG,
         unavailabilityStartMs: offer?.unavailabilityStartMs,
         victims: tasks.map(victimOf)
       }
+      agentCache.set(agentId, { tasks, offer, attrs, slot })
+      return slot
     }
+
+    /** Agents with victims, then agents with only an offer (plain loop: kept out of generators). */
+    const agentSlots = (
+      byAgent: ReadonlyMap<string, ReadonlyArray<AgentTask>>,
+      held: ReadonlyArray<PreparedOffer>,
+      attrs: ReadonlyMap<string, HostAttributes>
+    ): Array<AgentSlot> => {
+      const offerByAgent = new Map<string, PreparedOffer>()
+      for (const o of held) offerByAgent.set(o.offer.agentId, o)
+      const agents: Array<AgentSlot> = []
+      for (const [agentId, tasks] of byAgent)
+        agents.push(slotOf(agentId, tasks, offerByAgent.get(agentId), attrs))
+      for (const [agentId, o] of offerByAgent) {
+        if (!byAgent.has(agentId)) agents.push(slotOf(agentId, NO_TASKS, o, attrs))
+      }
+      return agents
+    }
+
+    let lastView:
+      | { offers: number; tasks: number; agents: Array<AgentSlot>; index: () => AgentIndex }
+      | undefined
+    /** Agent views and their value index, reused while offers and agent tasks are unchanged. */
+    const agentView = (byAgent: ReadonlyMap<string, ReadonlyArray<AgentTask>>) =>
+      Effect.gen(function* () {
+        const offerVersion = (yield* offers.stats).version
+        const taskVersion =
+          state.agentTasksVersion === undefined ? undefined : yield* state.agentTasksVersion()
+        if (
+          lastView !== undefined &&
+          taskVersion !== undefined &&
+          lastView.offers === offerVersion &&
+          lastView.tasks === taskVersion
+        ) {
+          return lastView
+        }
+        const held = yield* offers.all
+        const attrs = yield* state.allHostAttributes()
+        const agents = agentSlots(byAgent, held, attrs)
+        let index: AgentIndex | undefined
+        const view = {
+          offers: offerVersion,
+          tasks: taskVersion ?? -1,
+          agents,
+          index: () => {
+            if (index === undefined) index = buildAgentIndex(agents)
+            return index
+          }
+        }
+        lastView = taskVersion === undefined ? undefined : view
+        return view
+      })
 
     const liveSlots = (now: number): number => {
       let n = 0
@@ -143,15 +222,7 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
         else c.count++
       }
       if (counts.size === 0) return []
-      const held = yield* offers.all
-      const attrs = yield* state.allHostAttributes()
-      const offerByAgent = new Map<string, PreparedOffer>()
-      for (const o of held) offerByAgent.set(o.offer.agentId, o)
-      const agents: Array<AgentSlot> = []
-      for (const [agentId, tasks] of byAgent)
-        agents.push(slotOf(agentId, tasks, offerByAgent.get(agentId), attrs))
-      for (const [agentId, o] of offerByAgent)
-        if (!byAgent.has(agentId)) agents.push(slotOf(agentId, [], o, attrs))
+      const view = yield* agentView(byAgent)
       const groups: Array<PendingGroup> = []
       for (const [key, { config, count }] of counts) {
         let agg: AttributeCounts = EMPTY_COUNTS
@@ -168,7 +239,14 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
         )
         groups.push({ groupKey: key, request, rank: rankOf(config, s.tiers), count })
       }
-      const found = searchSlots(groups, agents, settingsAt(now), s.reservationBatchSize)
+      const found = searchSlots(
+        groups,
+        view.agents,
+        settingsAt(now),
+        s.reservationBatchSize,
+        // Without a change counter the index would be rebuilt every pass, costing more than a scan.
+        view.tasks === -1 ? undefined : view.index()
+      )
       for (const p of found) {
         const list = slots.get(p.groupKey) ?? []
         list.push({ proposal: p, expiresAtMs: now + holdMs })
@@ -177,37 +255,42 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
       return found
     })
 
+    const NONE = Effect.succeed(undefined)
+    const attempt = (pendingTaskId: string, groupKey: string, request: ResourceRequest, rank: Rank) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        liveSlots(now)
+        const list = slots.get(groupKey)
+        if (list === undefined) return undefined
+        while (list.length > 0) {
+          const { proposal } = list.shift()!
+          if (list.length === 0) slots.delete(groupKey)
+          const byAgent = yield* state.agentTasks()
+          const wanted = new Set(proposal.victims)
+          const current = (byAgent.get(proposal.agentId) ?? []).filter((t) => wanted.has(t.taskId))
+          if (current.length === 0) continue
+          const offer = yield* offers.byAgent(proposal.agentId)
+          const attrs = yield* state.hostAttributes(current[0].host)
+          const slot: AgentSlot = {
+            agentId: proposal.agentId,
+            host: hostOf(attrs),
+            slack: offer?.nonRevocable ?? EMPTY_BAG,
+            unavailabilityStartMs: offer?.unavailabilityStartMs,
+            victims: current.map(victimOf)
+          }
+          const chosen = selectVictims(request, rank, slot, settingsAt(now))
+          if (chosen === undefined) continue
+          for (const v of chosen)
+            yield* state.transition(v.taskId, "PREEMPTING", preemptionMessage(pendingTaskId))
+          return proposal.agentId
+        }
+        return undefined
+      })
+
     const shape: PreemptorShape = {
       attemptPreemptionFor: (pendingTaskId, groupKey, request, rank) =>
-        Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
-          liveSlots(now)
-          const list = slots.get(groupKey)
-          if (list === undefined) return undefined
-          while (list.length > 0) {
-            const { proposal } = list.shift()!
-            if (list.length === 0) slots.delete(groupKey)
-            const byAgent = yield* state.agentTasks()
-            const wanted = new Set(proposal.victims)
-            const current = (byAgent.get(proposal.agentId) ?? []).filter((t) => wanted.has(t.taskId))
-            if (current.length === 0) continue
-            const offer = yield* offers.byAgent(proposal.agentId)
-            const attrs = yield* state.hostAttributes(current[0].host)
-            const slot: AgentSlot = {
-              agentId: proposal.agentId,
-              host: hostOf(attrs),
-              slack: offer?.nonRevocable ?? EMPTY_BAG,
-              unavailabilityStartMs: offer?.unavailabilityStartMs,
-              victims: current.map(victimOf)
-            }
-            const chosen = selectVictims(request, rank, slot, settingsAt(now))
-            if (chosen === undefined) continue
-            for (const v of chosen)
-              yield* state.transition(v.taskId, "PREEMPTING", preemptionMessage(pendingTaskId))
-            return proposal.agentId
-          }
-          return undefined
-        }),
+        // Most attempts find no cached slot: answer those without a clock read or a generator.
+        Effect.suspend(() => (slots.has(groupKey) ? attempt(pendingTaskId, groupKey, request, rank) : NONE)),
       searchSlots: searchSlotsPass,
       cachedSlots: Effect.map(Clock.currentTimeMillis, liveSlots)
     }

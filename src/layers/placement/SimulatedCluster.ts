@@ -54,6 +54,7 @@ export class SimulatedCluster {
   private readonly byAgent = new Map<string, Array<AgentTask>>()
   private readonly aggregates = new Map<string, AttributeAggregate>()
   private offerSeq = 0
+  private version = 0
   private taskSeq = 0
   readonly declined: Array<string> = []
   readonly launched: Array<LaunchSpec> = []
@@ -175,6 +176,7 @@ export class SimulatedCluster {
 
   private setStatus(t: SimTask, status: ScheduleStatus, message?: string): void {
     const wasOn = SLAVE_ASSIGNED_STATES.has(t.status)
+    this.version++
     const isOn = SLAVE_ASSIGNED_STATES.has(status)
     if (t.status === "PENDING") this.pendingIds.delete(t.taskId)
     t.status = status
@@ -272,6 +274,7 @@ export class SimulatedCluster {
         return out
       }),
     agentTasks: () => Effect.sync(() => this.byAgent),
+    agentTasksVersion: () => Effect.sync(() => this.version),
     jobAggregate: (job) =>
       Effect.sync(() => this.aggregates.get(jobKeyToString(job)) ?? new AttributeAggregate()),
     hostAttributes: (host) => Effect.sync(() => this.hosts.get(host)),
@@ -279,6 +282,7 @@ export class SimulatedCluster {
     saveHostAttributes: (attributes) =>
       Effect.sync(() => {
         this.hosts.set(attributes.host, attributes)
+        this.version++
       }),
     activeTasksOnHost: (host) =>
       Effect.sync(() =>

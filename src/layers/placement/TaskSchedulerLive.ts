@@ -5,6 +5,9 @@ import {
   AttributeAggregate,
   type AttributeCounts,
   assignPorts,
+  type Bag,
+  type CompiledConstraints,
+  compileConstraints,
   DEFAULT_EXECUTOR_OVERHEADS,
   DEFAULT_SCHEDULING,
   DEFAULT_TIER_CONFIG,
@@ -14,6 +17,7 @@ import {
   makeRequest,
   nextPenalty,
   type PreparedOffer,
+  type Rank,
   rankOf,
   type SchedulingSettings,
   seededRandom,
@@ -53,6 +57,16 @@ interface Group {
   attempts: number
 }
 
+interface Compiled {
+  readonly key: string
+  readonly bag: Bag
+  readonly constraints: CompiledConstraints
+  readonly hasLimit: boolean
+  readonly revocable: boolean
+  readonly rank: Rank
+  readonly portNames: ReadonlyArray<string>
+}
+
 interface Match {
   readonly taskId: string
   readonly offer: PreparedOffer
@@ -72,6 +86,24 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
     const taskGroups = new Map<string, string>()
     const reservations = new Map<string, { readonly groupKey: string; readonly expiresAtMs: number }>()
     const reservationMs = truncateToMinutes(s.offerReservationDurationMs)
+    // What a scheduling attempt derives from a config, computed once per (immutable) config object.
+    const compiled = new WeakMap<TaskConfig, Compiled>()
+    const compiledOf = (config: TaskConfig): Compiled => {
+      let c = compiled.get(config)
+      if (c === undefined) {
+        c = {
+          key: groupKeyOf(config),
+          bag: taskRequestBag(config, s.executorOverheads),
+          constraints: compileConstraints(config.constraints),
+          hasLimit: config.constraints.some((x) => "limit" in x.constraint),
+          revocable: tierInfoOf(config, s.tiers).revocable,
+          rank: rankOf(config, s.tiers),
+          portNames: namedPorts(config.resources)
+        }
+        compiled.set(config, c)
+      }
+      return c
+    }
     let nextPermitMs = 0
     let attemptsBlocked = 0
 
@@ -106,11 +138,11 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         const tasks = yield* state.pending(ids)
         if (tasks.length === 0) return ids
         const config: TaskConfig = tasks[0].config
-        const key = groupKeyOf(config)
+        const g = compiledOf(config)
+        const key = g.key
         for (const t of tasks) if (t.config !== config && groupKeyOf(t.config) !== key) return []
-        const tier = tierInfoOf(config, s.tiers)
         let base: AttributeCounts = EMPTY_COUNTS
-        if (config.constraints.some((c) => "limit" in c.constraint)) {
+        if (g.hasLimit) {
           const agg = yield* Effect.either(state.jobAggregate(config.job))
           if (agg._tag === "Left") {
             yield* Effect.logWarning(agg.left.message)
@@ -119,12 +151,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           base = agg.right
         }
         const overlay = new AttributeAggregate(base)
-        const request = makeRequest(
-          config,
-          taskRequestBag(config, s.executorOverheads),
-          overlay,
-          tier.revocable
-        )
+        const request = makeRequest(config, g.bag, overlay, g.revocable, g.constraints)
         const now = yield* Clock.currentTimeMillis
 
         // Phase A: match every task of the batch before launching any.
@@ -145,7 +172,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
 
         // Phase B: assign and launch.
         const launched = new Set<string>()
-        const portNames = namedPorts(config.resources)
+        const portNames = g.portNames
         for (const m of matches) {
           const ports = assignPorts(m.offer.offer, portNames, random)
           if (ports._tag !== "Assigned") break
@@ -166,7 +193,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
 
         // Ask the preemptor for a slot for the tasks left pending (one reservation per group).
         if (preemptor._tag === "Some" && launched.size < tasks.length) {
-          const rank = rankOf(config, s.tiers)
+          const rank = g.rank
           for (const t of tasks) {
             if (launched.has(t.taskId) || groupHasReservation(key, now)) continue
             const agent = yield* preemptor.value.attemptPreemptionFor(t.taskId, key, request, rank)

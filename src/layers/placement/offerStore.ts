@@ -52,9 +52,15 @@ export class OfferStore {
   private readonly byAgent = new Map<string, HeldOffer>()
   private readonly byHost = new Map<string, HeldOffer>()
   private sorted: Array<HeldOffer> = []
+  /** Arrivals not yet merged into `sorted` (merged in bulk before the next read). */
+  private arrivals: Array<HeldOffer> = []
   private start = 0
   private tombstones = 0
   private banCount = 0
+  /** Per group: static bans on held offers and a lower bound of their expiries (fast "all banned"). */
+  private readonly groupBans = new Map<string, { count: number; minExpiry: number }>()
+  /** Bumped on every change of the held set or a host's attributes. */
+  version = 0
   private readonly compare: (a: RankedOffer, b: RankedOffer) => number
   /** Rescinds that arrived before their offer: the offer is banned when it arrives. */
   private readonly earlyRescinds = new Set<string>()
@@ -107,6 +113,7 @@ export class OfferStore {
     this.byAgent.set(offer.agentId, held)
     this.byHost.set(offer.host, held)
     this.insertSorted(held)
+    this.version++
     return []
   }
 
@@ -119,7 +126,11 @@ export class OfferStore {
     if (this.byAgent.get(o.agentId) === held) this.byAgent.delete(o.agentId)
     if (this.byHost.get(o.host) === held) this.byHost.delete(o.host)
     held.removed = true
-    if (held.staticBans !== undefined) this.banCount -= held.staticBans.size
+    this.version++
+    if (held.staticBans !== undefined) {
+      this.banCount -= held.staticBans.size
+      for (const g of held.staticBans.keys()) this.dropGroupBan(g)
+    }
     held.staticBans = undefined
     this.tombstones++
     if (this.tombstones > 1024 && this.tombstones > this.byId.size / 4) this.compact()
@@ -158,14 +169,18 @@ export class OfferStore {
     this.byAgent.clear()
     this.byHost.clear()
     this.sorted = []
+    this.arrivals = []
     this.start = 0
     this.tombstones = 0
     this.banCount = 0
+    this.groupBans.clear()
     this.earlyRescinds.clear()
+    this.version++
   }
 
   /** Held offers in order, excluding globally banned ones. */
   *ordered(): IterableIterator<HeldOffer> {
+    this.merge()
     for (let i = this.start; i < this.sorted.length; i++) {
       const h = this.sorted[i]
       if (!h.removed && !h.globallyBanned) yield h
@@ -191,8 +206,13 @@ export class OfferStore {
     skip?: (h: HeldOffer) => boolean,
     onVeto?: (h: HeldOffer, vetoes: ReadonlyArray<Veto>) => void
   ): HeldOffer | undefined {
-    const sorted = this.sorted
+    this.merge()
     const now = settings.nowMs
+    const gb = this.groupBans.get(groupKey)
+    // Every held offer is statically banned for this group and no ban has expired: nothing can match.
+    if (gb !== undefined && gb.count >= this.byId.size && gb.minExpiry > now) return undefined
+    const sorted = this.sorted
+    let seenMin = Number.POSITIVE_INFINITY
     let leading = true
     for (let i = this.start; i < sorted.length; i++) {
       const h = sorted[i]
@@ -206,9 +226,13 @@ export class OfferStore {
       if (bans !== undefined) {
         const until = bans.get(groupKey)
         if (until !== undefined) {
-          if (until > now) continue
+          if (until > now) {
+            if (until < seenMin) seenMin = until
+            continue
+          }
           bans.delete(groupKey)
           this.banCount--
+          this.dropGroupBan(groupKey)
         }
       }
       const p = h.prepared
@@ -225,11 +249,26 @@ export class OfferStore {
       onVeto?.(h, vetoes)
       if (vetoGroup(vetoes) === "STATIC" && this.banCount < this.settings.staticBanMaxEntries) {
         if (h.staticBans === undefined) h.staticBans = new Map()
-        if (!h.staticBans.has(groupKey)) this.banCount++
-        h.staticBans.set(groupKey, now + this.settings.staticBanMs)
+        const until = now + this.settings.staticBanMs
+        if (!h.staticBans.has(groupKey)) {
+          this.banCount++
+          const g = this.groupBans.get(groupKey)
+          if (g === undefined) this.groupBans.set(groupKey, { count: 1, minExpiry: until })
+          else g.count++
+        }
+        h.staticBans.set(groupKey, until)
+        if (until < seenMin) seenMin = until
       }
     }
+    const g = this.groupBans.get(groupKey)
+    if (g !== undefined) g.minExpiry = seenMin
     return undefined
+  }
+
+  private dropGroupBan(groupKey: string): void {
+    const g = this.groupBans.get(groupKey)
+    if (g === undefined) return
+    if (--g.count <= 0) this.groupBans.delete(groupKey)
   }
 
   /** Number of (offer, group) static bans held. */
@@ -238,6 +277,27 @@ export class OfferStore {
   }
 
   private insertSorted(h: HeldOffer): void {
+    this.arrivals.push(h)
+  }
+
+  /** Small batches go in by binary insertion; large ones by one sort of everything. */
+  private merge(): void {
+    const arrivals = this.arrivals
+    if (arrivals.length === 0) return
+    this.arrivals = []
+    if (arrivals.length > 64) {
+      const all = this.sorted.slice(this.start).filter((h) => !h.removed)
+      for (const h of arrivals) if (!h.removed) all.push(h)
+      all.sort(this.compare)
+      this.sorted = all
+      this.start = 0
+      this.tombstones = 0
+      return
+    }
+    for (const h of arrivals) if (!h.removed) this.insertOne(h)
+  }
+
+  private insertOne(h: HeldOffer): void {
     const a = this.sorted
     let lo = this.start
     let hi = a.length
@@ -251,6 +311,7 @@ export class OfferStore {
   }
 
   private compact(): void {
+    this.merge()
     this.sorted = this.sorted.filter((h) => !h.removed)
     this.start = 0
     this.tombstones = 0
