@@ -42,8 +42,13 @@ export const tick = (sim: SimulatedCluster, stepMs: number) =>
     const offers = yield* OfferManager
     const now = yield* Clock.currentTimeMillis
     sim.now = () => now
-    for (const agentId of sim.agents.keys()) {
-      if ((yield* offers.byAgent(agentId)) === undefined) yield* offers.add(sim.offerFor(agentId))
+    for (const [agentId, agent] of sim.agents) {
+      const held = yield* offers.byAgent(agentId)
+      // Freed resources: the cluster rescinds the stale offer and offers what is free now.
+      if (held !== undefined && held.nonRevocable.cpus !== agent.capacity.cpus - agent.used.cpus) {
+        yield* offers.rescind(held.offer.id)
+      } else if (held !== undefined) continue
+      yield* offers.add(sim.offerFor(agentId))
     }
     yield* TestClock.adjust(`${stepMs} millis`)
   })
