@@ -23,6 +23,8 @@ export interface TaskSchedulerShape {
   readonly taskAssigned: (taskId: string, config: TaskConfig, agentId: string) => Effect.Effect<void>
   /** One scheduling attempt for tasks of one group; returns the ids to remove from the queue. */
   readonly schedule: (taskIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>>
+  /** Why tasks of this config are still pending (nearest fit over the last 10 min), if known. */
+  readonly pendingReason: (config: TaskConfig) => Effect.Effect<string | undefined>
   readonly groups: Effect.Effect<ReadonlyArray<TaskGroupStatus>>
   readonly reservations: Effect.Effect<ReadonlyMap<string, string>>
 }

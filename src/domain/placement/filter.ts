@@ -194,3 +194,27 @@ export const filter = (
   if (v !== undefined) return single(v)
   return resourceVetoes(available, request.bag)
 }
+
+/** Nearest fit of a task group (pending reasons): the veto set with the lowest total score seen. */
+export interface NearestFit {
+  readonly vetoes: ReadonlyArray<Veto>
+  readonly score: number
+  readonly expiresAtMs: number
+}
+
+export const NEAREST_FIT_TTL_MS = 10 * 60_000
+
+export const updateNearestFit = (
+  previous: NearestFit | undefined,
+  vetoes: ReadonlyArray<Veto>,
+  nowMs: number,
+  ttlMs = NEAREST_FIT_TTL_MS
+): NearestFit => {
+  const score = totalScore(vetoes)
+  if (previous !== undefined && previous.expiresAtMs > nowMs && previous.score <= score) return previous
+  return { vetoes, score, expiresAtMs: nowMs + ttlMs }
+}
+
+/** Aurora's pending reason text: the nearest fit's reasons joined by ", ". */
+export const pendingReason = (fit: NearestFit | undefined, nowMs: number): string | undefined =>
+  fit === undefined || fit.expiresAtMs <= nowMs ? undefined : fit.vetoes.map((v) => v.reason).join(", ")

@@ -15,8 +15,10 @@ import {
   type ExecutorOverheads,
   initialPenalty,
   makeRequest,
+  type NearestFit,
   nextPenalty,
   type PreparedOffer,
+  pendingReason,
   type Rank,
   rankOf,
   type SchedulingSettings,
@@ -25,7 +27,8 @@ import {
   taskGroupName,
   taskRequestBag,
   tierInfoOf,
-  truncateToMinutes
+  truncateToMinutes,
+  updateNearestFit
 } from "../../domain/placement/index.ts"
 import { OfferManager } from "../../services/OfferManager.ts"
 import { PlacementState } from "../../services/PlacementState.ts"
@@ -86,6 +89,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
     const taskGroups = new Map<string, string>()
     const reservations = new Map<string, { readonly groupKey: string; readonly expiresAtMs: number }>()
     const reservationMs = truncateToMinutes(s.offerReservationDurationMs)
+    const nearest = new Map<string, NearestFit>()
     // What a scheduling attempt derives from a config, computed once per (immutable) config object.
     const compiled = new WeakMap<TaskConfig, Compiled>()
     const compiledOf = (config: TaskConfig): Compiled => {
@@ -163,7 +167,9 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         }
         const matches: Array<Match> = []
         for (const t of tasks) {
-          const offer = yield* offers.firstMatch(key, request, skip)
+          const offer = yield* offers.firstMatch(key, request, skip, (_, vetoes) => {
+            nearest.set(key, updateNearestFit(nearest.get(key), vetoes, now))
+          })
           if (offer === undefined) break // same config, same skips: later tasks cannot match either
           chosen.add(offer.offer.id)
           if (s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
@@ -180,6 +186,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           const ok = yield* state.assign(m.taskId, host, agentId, ports.ports)
           if (!ok) continue
           launched.add(m.taskId)
+          nearest.delete(key)
           if (reservations.get(agentId)?.groupKey === key) reservations.delete(agentId)
           const result = yield* Effect.either(
             offers.launch(m.offer.offer.id, { taskId: m.taskId, config, host, agentId, ports: ports.ports })
@@ -267,6 +274,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           for (const id of ids) {
             const key = taskGroups.get(id)
             if (key === undefined) continue
+            nearest.delete(key)
             taskGroups.delete(id)
             groups.get(key)?.queue.delete(id)
           }
@@ -276,6 +284,8 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           if (reservations.get(agentId)?.groupKey === groupKeyOf(config)) reservations.delete(agentId)
         }),
       schedule,
+      pendingReason: (config) =>
+        Effect.map(Clock.currentTimeMillis, (now) => pendingReason(nearest.get(groupKeyOf(config)), now)),
       groups: Effect.sync(() =>
         [...groups.values()].map((g) => ({
           name: g.name,

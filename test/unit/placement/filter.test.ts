@@ -9,7 +9,9 @@ import {
   filter,
   insufficientScore,
   makeRequest,
+  pendingReason,
   taskRequestBag,
+  updateNearestFit,
   vetoGroup
 } from "../../../src/domain/placement/index.ts"
 import { hostAttrs, hostInfo, limit, task, value } from "./fixtures.ts"
@@ -275,5 +277,19 @@ describe("insufficient resources (stage 4)", () => {
     const cpu = { type: "INSUFFICIENT_RESOURCES", reason: "", score: 1 } as const
     expect(vetoGroup([lim])).toBe("DYNAMIC")
     expect(vetoGroup([lim, cpu])).toBe("MIXED")
+  })
+})
+
+describe("nearest fit (pending reasons)", () => {
+  const cpu = { type: "INSUFFICIENT_RESOURCES", reason: "Insufficient: CPU", score: 62 } as const
+  const ram = { type: "INSUFFICIENT_RESOURCES", reason: "Insufficient: RAM", score: 41 } as const
+  const lim = { type: "LIMIT_NOT_SATISFIED", reason: "Limit not satisfied: host", score: 10_000 } as const
+  it("keeps the lowest total score for 10 minutes", () => {
+    let fit = updateNearestFit(undefined, [lim], 0)
+    fit = updateNearestFit(fit, [cpu, ram], 1)
+    fit = updateNearestFit(fit, [lim], 2)
+    expect(pendingReason(fit, 3)).toBe("Insufficient: CPU, Insufficient: RAM")
+    expect(pendingReason(fit, 1 + 10 * 60_000)).toBeUndefined()
+    expect(updateNearestFit(fit, [lim], 1 + 10 * 60_000).vetoes).toEqual([lim])
   })
 })

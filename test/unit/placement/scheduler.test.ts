@@ -68,6 +68,7 @@ describe("task scheduler loop against a simulated cluster", () => {
       expect(g.pending).toEqual([hugeId])
       expect(g.penaltyMs).toBeGreaterThan(100)
       expect(g.penaltyMs).toBeLessThanOrEqual(60_000)
+      expect(yield* scheduler.pendingReason(huge)).toBe("Insufficient: CPU")
       const smallId = sim.addPending(small)
       yield* scheduler.taskPending(smallId, small)
       yield* ticks(sim, 2, 10)
