@@ -1,3 +1,4 @@
+export * from "./carving.ts"
 export * from "./constraints.ts"
 export * from "./filter.ts"
 export * from "./groups.ts"

@@ -211,3 +211,29 @@ export const validateJobConfiguration = (
   }
   return Either.right({ ...job, taskConfig: task.right })
 }
+
+/** Thrift-layer checks of createJob (§6 extras). */
+export const checkCreateJob = (
+  job: JobConfiguration,
+  existing: { readonly activeTasks: number; readonly cronJob: boolean }
+): string | undefined => {
+  if (job.cronSchedule !== undefined && job.cronSchedule.trim().length > 0) {
+    return "Cron jobs may only be created/updated by calling scheduleCronJob."
+  }
+  if (existing.activeTasks > 0 || existing.cronJob) return `Job ${jobKeyToString(job.key)} already exists`
+  return undefined
+}
+
+/** addInstances: new instance ids are (max existing id, max + count]. */
+export const addInstancesPlan = (
+  count: number,
+  activeInstanceIds: ReadonlyArray<number>,
+  copyFrom: number,
+  cronJob: boolean
+): Either.Either<ReadonlyArray<number>, string> => {
+  if (count <= 0) return fail("Instance count must be positive.")
+  if (!activeInstanceIds.includes(copyFrom)) return fail("No active task found for a given instance ID.")
+  if (cronJob) return fail("Instances may not be added to cron jobs.")
+  const max = Math.max(...activeInstanceIds)
+  return Either.right(Array.from({ length: count }, (_, i) => max + 1 + i))
+}

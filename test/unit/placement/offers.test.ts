@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest"
 import {
   assignPorts,
   bag,
+  carveResources,
   compileHost,
   DEFAULT_REVOCABLE,
+  EMPTY_BAG,
   offerComparator,
   offerHostAttributes,
   type PreparedOffer,
@@ -141,5 +143,73 @@ describe("port assignment (§1.7)", () => {
 
   it("hostAttrs fixture keeps the stored mode", () => {
     expect(compileHost(hostAttrs("h", {}, "DRAINED")).mode).toBe("DRAINED")
+  })
+})
+
+describe("carving Mesos resources for a launch (§1.7)", () => {
+  const o = {
+    ...offer("o", "h", {
+      cpus: 1,
+      mem: 1000,
+      ports: [
+        [10, 12],
+        [20, 20]
+      ],
+      revCpus: 4
+    })
+  }
+  const withReserved = {
+    ...o,
+    resources: [{ name: "cpus", scalar: 0.5, role: "aurora" }, ...o.resources]
+  }
+  it("takes reserved resources first, splits scalars and intersects ports", () => {
+    const r = carveResources(
+      withReserved,
+      bag({ cpus: 1, ramMb: 500, diskMb: 10 }),
+      [11, 20],
+      bag({ cpus: 0.25, ramMb: 128 }),
+      false,
+      DEFAULT_REVOCABLE
+    )
+    expect(r._tag).toBe("Carved")
+    if (r._tag !== "Carved") return
+    expect(r.task.filter((x) => x.name === "cpus")).toEqual([
+      { name: "cpus", scalar: 0.5, role: "aurora" },
+      { name: "cpus", scalar: 0.5 }
+    ])
+    expect(r.task.find((x) => x.name === "ports")).toEqual({
+      name: "ports",
+      ranges: [
+        { begin: 11, end: 11 },
+        { begin: 20, end: 20 }
+      ]
+    })
+    // The executor's overhead comes from what the task left, never from revocable CPU.
+    expect(r.executor).toEqual([
+      { name: "cpus", scalar: 0.25 },
+      { name: "mem", scalar: 128 }
+    ])
+  })
+  it("a revocable task takes revocable CPU only; shortages are reported", () => {
+    const r = carveResources(
+      o,
+      bag({ cpus: 3, ramMb: 10, diskMb: 10 }),
+      [],
+      bag({ cpus: 0.25 }),
+      true,
+      DEFAULT_REVOCABLE
+    )
+    expect(r._tag === "Carved" && r.task[0]).toEqual({ name: "cpus", scalar: 3, revocable: true })
+    expect(
+      carveResources(o, bag({ cpus: 2, ramMb: 10, diskMb: 10 }), [], EMPTY_BAG, false, DEFAULT_REVOCABLE)
+    ).toEqual({
+      _tag: "Short",
+      resource: "cpus",
+      missing: 1
+    })
+    expect(carveResources(o, bag({ cpus: 0.5 }), [99], EMPTY_BAG, false, DEFAULT_REVOCABLE)).toMatchObject({
+      _tag: "Short",
+      resource: "ports"
+    })
   })
 })

@@ -2,6 +2,8 @@ import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import type { TaskConfig } from "../../../src/domain/model/index.ts"
 import {
+  addInstancesPlan,
+  checkCreateJob,
   DEFAULT_VALIDATION,
   type JobConfigurationInput,
   validateJobConfiguration,
@@ -209,5 +211,27 @@ describe("job configuration validation (scheduling.md §6)", () => {
     expect(Either.getOrThrow(docker).container).toEqual({
       docker: { image: "i", parameters: [{ name: "label", value: "x" }] }
     })
+  })
+})
+
+describe("thrift-layer job checks", () => {
+  const valid = Either.getOrThrow(validateJobConfiguration(job()))
+  it("createJob refuses cron schedules and existing jobs", () => {
+    expect(checkCreateJob({ ...valid, cronSchedule: "0 * * * *" }, { activeTasks: 0, cronJob: false })).toBe(
+      "Cron jobs may only be created/updated by calling scheduleCronJob."
+    )
+    expect(checkCreateJob(valid, { activeTasks: 2, cronJob: false })).toBe(
+      "Job www/prod/hello already exists"
+    )
+    expect(checkCreateJob(valid, { activeTasks: 0, cronJob: true })).toBe("Job www/prod/hello already exists")
+    expect(checkCreateJob(valid, { activeTasks: 0, cronJob: false })).toBeUndefined()
+  })
+  it("addInstances numbers new instances after the highest one", () => {
+    expect(addInstancesPlan(2, [0, 1, 5], 1, false)).toEqual(Either.right([6, 7]))
+    expect(addInstancesPlan(0, [0], 0, false)).toEqual(Either.left("Instance count must be positive."))
+    expect(addInstancesPlan(1, [0], 3, false)).toEqual(
+      Either.left("No active task found for a given instance ID.")
+    )
+    expect(addInstancesPlan(1, [0], 0, true)).toEqual(Either.left("Instances may not be added to cron jobs."))
   })
 })
