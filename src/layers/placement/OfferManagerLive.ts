@@ -3,6 +3,7 @@ import {
   DEFAULT_REVOCABLE,
   type FilterSettings,
   type OfferOrder,
+  offerHostAttributes,
   type RevocableSettings,
   seededRandom
 } from "../../domain/placement/index.ts"
@@ -88,7 +89,9 @@ export const makeOfferManager = (overrides: Partial<OfferManagerSettings> = {}) 
           const jitter = s.offerHoldJitterMs > 0 ? yield* Random.nextIntBetween(0, s.offerHoldJitterMs) : 0
           const returnAt = s.holdOffersForever ? Number.POSITIVE_INFINITY : now + s.minOfferHoldMs + jitter
           const stored = state._tag === "Some" ? yield* state.value.hostAttributes(offer.host) : undefined
-          const declined = store.add(offer, stored, returnAt)
+          // The offer's own attributes, with the stored maintenance mode kept (new hosts: NONE).
+          const attrs = { ...offerHostAttributes(offer), mode: stored?.mode ?? "NONE" }
+          const declined = store.add(offer, attrs, returnAt)
           yield* Effect.forEach(declined, (id) => driver.decline(id, s.offerFilterMs), { discard: true })
         }),
       rescind: (id) => Effect.sync(() => void store.rescind(id)),

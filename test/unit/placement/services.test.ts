@@ -130,6 +130,29 @@ describe("offer manager (scheduling.md §1.4)", () => {
     }
   )
 
+  it.scoped("an offer takes its own attributes but keeps the host's stored maintenance mode", () => {
+    const sim = cluster(2)
+    sim.hosts.set("host-0", { ...sim.hosts.get("host-0")!, mode: "DRAINED" })
+    const l = Layer.merge(sim.layer, OfferManagerLive({ seed: 3 }).pipe(Layer.provide(sim.layer)))
+    return Effect.gen(function* () {
+      const om = yield* OfferManager
+      yield* om.add({ ...sim.offerFor("agent-host-0"), attributes: [{ name: "rack", values: ["new"] }] })
+      yield* om.add(sim.offerFor("agent-host-1"))
+      const all = yield* om.all
+      expect(all.map((p) => [p.offer.host, p.host.mode])).toEqual([
+        ["host-1", "NONE"],
+        ["host-0", "DRAINED"]
+      ])
+      expect(all[1].host.values.get("rack")).toEqual(["new"])
+      const got = yield* om.firstMatch(
+        "g",
+        req(task({ resources: res(1, 10, 10) })),
+        (p) => p.offer.host === "host-1"
+      )
+      expect(got).toBeUndefined()
+    }).pipe(Effect.provide(l))
+  })
+
   it.scoped("launch removes the offer; a second launch of it fails with the data-race message", () => {
     const { sim, layer: l } = layer({ holdOffersForever: true })
     return Effect.gen(function* () {
