@@ -144,6 +144,24 @@ describe("task scheduler loop against a simulated cluster", () => {
   })
 })
 
+describe("group start-up delay (§1.1)", () => {
+  it.scoped("tasks loaded at start-up wait a random delay under 30 s plus their flapping penalty", () => {
+    const sim = cluster(2)
+    const configs = Array.from({ length: 20 }, (_, i) => task({ job: job(`s${i}`) }))
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      for (const c of configs)
+        yield* scheduler.taskPending(sim.addPending(c), c, { startup: true, flappingPenaltyMs: 1000 })
+      const delays = (yield* scheduler.groups).map((g) => g.penaltyMs)
+      expect(delays.every((d) => d >= 1000 && d < 31_000)).toBe(true)
+      expect(new Set(delays).size).toBeGreaterThan(10)
+      const real = task({ job: job("real") })
+      yield* scheduler.taskPending(sim.addPending(real), real)
+      expect((yield* scheduler.groups).find((g) => g.name === "www/prod/real")?.penaltyMs).toBe(1)
+    }).pipe(Effect.provide(placementLayer(sim)))
+  })
+})
+
 describe("backoff", () => {
   it("starts at 1 ms, roughly doubles, and stops at 60 s", () => {
     const r = seededRandom(9)
