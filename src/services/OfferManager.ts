@@ -26,6 +26,8 @@ export interface OfferManagerShape {
     skip?: (offer: PreparedOffer) => boolean,
     onVeto?: (offer: PreparedOffer, vetoes: ReadonlyArray<Veto>) => void
   ) => Effect.Effect<PreparedOffer | undefined>
+  /** The agent's offer if it passes the filter for the request (update affinity; never bans). */
+  readonly matchAgent: (agentId: string, request: ResourceRequest) => Effect.Effect<PreparedOffer | undefined>
   /** Removes the offer and accepts it with one LAUNCH (refuse filter `-offer_filter_duration`). */
   readonly launch: (
     offerId: string,

@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { TaskConfig } from "../domain/model/index.ts"
+import type { JobKey, TaskConfig } from "../domain/model/index.ts"
 
 export interface TaskGroupStatus {
   readonly name: string
@@ -25,6 +25,12 @@ export interface TaskSchedulerShape {
   readonly schedule: (taskIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>>
   /** Why tasks of this config are still pending (nearest fit over the last 10 min), if known. */
   readonly pendingReason: (config: TaskConfig) => Effect.Effect<string | undefined>
+  /**
+   * Update affinity (`-enable_update_affinity`): keep the agent an updated instance ran on for its
+   * replacement, for `-update_affinity_reservation_hold_time`.
+   */
+  readonly reserveForUpdate: (job: JobKey, instanceId: number, agentId: string) => Effect.Effect<void>
+  readonly releaseUpdateReservation: (job: JobKey, instanceId: number) => Effect.Effect<void>
   readonly groups: Effect.Effect<ReadonlyArray<TaskGroupStatus>>
   readonly reservations: Effect.Effect<ReadonlyMap<string, string>>
 }

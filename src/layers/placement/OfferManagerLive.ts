@@ -108,6 +108,11 @@ export const makeOfferManager = (overrides: Partial<OfferManagerSettings> = {}) 
             onVeto === undefined ? undefined : (h, v) => onVeto(h.prepared, v)
           )
         ).pipe(Effect.map((h) => h?.prepared)),
+      matchAgent: (agentId, request) =>
+        Effect.map(
+          Clock.currentTimeMillis,
+          (now) => store.matchAgent(agentId, request, filterSettings(now))?.prepared
+        ),
       launch: (offerId, task) =>
         Effect.suspend((): Effect.Effect<void, OfferNoLongerExists | OfferLaunchFailed> => {
           const held = store.remove(offerId)

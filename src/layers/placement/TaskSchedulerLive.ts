@@ -1,6 +1,5 @@
 import { Clock, Effect, Layer, Random } from "effect"
-import type { TaskConfig } from "../../domain/model/index.ts"
-import { namedPorts } from "../../domain/model/index.ts"
+import { type JobKey, jobKeyToString, namedPorts, type TaskConfig } from "../../domain/model/index.ts"
 import {
   AttributeAggregate,
   type AttributeCounts,
@@ -41,13 +40,19 @@ export interface TaskSchedulerSettings extends SchedulingSettings {
   readonly executorOverheads: ExecutorOverheads
   /** Fix of quirk 10.1: re-check limit constraints between the tasks of one batch. */
   readonly recheckLimitsInBatch: boolean
+  /** `-enable_update_affinity` */
+  readonly enableUpdateAffinity: boolean
+  /** `-update_affinity_reservation_hold_time` */
+  readonly updateAffinityHoldMs: number
 }
 
 export const DEFAULT_TASK_SCHEDULER: TaskSchedulerSettings = {
   ...DEFAULT_SCHEDULING,
   tiers: DEFAULT_TIER_CONFIG,
   executorOverheads: DEFAULT_EXECUTOR_OVERHEADS,
-  recheckLimitsInBatch: true
+  recheckLimitsInBatch: true,
+  enableUpdateAffinity: false,
+  updateAffinityHoldMs: 3 * 60_000
 }
 
 export const LAUNCH_FAILED_MESSAGE = "Unknown exception attempting to schedule task."
@@ -90,6 +95,17 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
     const reservations = new Map<string, { readonly groupKey: string; readonly expiresAtMs: number }>()
     const reservationMs = truncateToMinutes(s.offerReservationDurationMs)
     const nearest = new Map<string, NearestFit>()
+    // Update affinity: instance key -> reserved agent, and the agents so reserved.
+    const updateReservations = new Map<string, { readonly agentId: string; readonly expiresAtMs: number }>()
+    const instanceKey = (job: JobKey, instanceId: number) => `${jobKeyToString(job)}/${instanceId}`
+    const updateReservedAgents = (now: number): Set<string> => {
+      const out = new Set<string>()
+      for (const [k, r] of updateReservations) {
+        if (r.expiresAtMs <= now) updateReservations.delete(k)
+        else out.add(r.agentId)
+      }
+      return out
+    }
     // What a scheduling attempt derives from a config, computed once per (immutable) config object.
     const compiled = new WeakMap<TaskConfig, Compiled>()
     const compiledOf = (config: TaskConfig): Compiled => {
@@ -160,17 +176,38 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
 
         // Phase A: match every task of the batch before launching any.
         const chosen = new Set<string>()
+        const affinity = s.enableUpdateAffinity ? updateReservedAgents(now) : undefined
         const skip = (p: PreparedOffer) => {
           if (chosen.has(p.offer.id)) return true
+          if (affinity?.has(p.offer.agentId)) return true
           const r = reservedFor(p.offer.agentId, now)
           return r !== undefined && r !== key
         }
         const matches: Array<Match> = []
+        let exhausted = false
         for (const t of tasks) {
+          const ik = affinity === undefined ? undefined : instanceKey(config.job, t.instanceId)
+          const reserved = ik === undefined ? undefined : updateReservations.get(ik)
+          if (ik !== undefined && reserved !== undefined) {
+            // Only the reserved agent's offer will do; without a usable one the task waits this round.
+            const offer = yield* offers.matchAgent(reserved.agentId, request)
+            if (offer !== undefined && !chosen.has(offer.offer.id)) {
+              updateReservations.delete(ik)
+              chosen.add(offer.offer.id)
+              if (s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
+              matches.push({ taskId: t.taskId, offer })
+            }
+            continue
+          }
+          // Same config, same skips: once one task finds nothing, the later ones cannot either.
+          if (exhausted) continue
           const offer = yield* offers.firstMatch(key, request, skip, (_, vetoes) => {
             nearest.set(key, updateNearestFit(nearest.get(key), vetoes, now))
           })
-          if (offer === undefined) break // same config, same skips: later tasks cannot match either
+          if (offer === undefined) {
+            exhausted = true
+            continue
+          }
           chosen.add(offer.offer.id)
           if (s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
           matches.push({ taskId: t.taskId, offer })
@@ -284,6 +321,16 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           if (reservations.get(agentId)?.groupKey === groupKeyOf(config)) reservations.delete(agentId)
         }),
       schedule,
+      reserveForUpdate: (job, instanceId, agentId) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          if (!s.enableUpdateAffinity) return
+          updateReservations.set(instanceKey(job, instanceId), {
+            agentId,
+            expiresAtMs: now + truncateToMinutes(s.updateAffinityHoldMs)
+          })
+        }),
+      releaseUpdateReservation: (job, instanceId) =>
+        Effect.sync(() => void updateReservations.delete(instanceKey(job, instanceId))),
       pendingReason: (config) =>
         Effect.map(Clock.currentTimeMillis, (now) => pendingReason(nearest.get(groupKeyOf(config)), now)),
       groups: Effect.sync(() =>

@@ -271,6 +271,21 @@ export class OfferStore {
     if (--g.count <= 0) this.groupBans.delete(groupKey)
   }
 
+  /** The agent's offer if it passes the filter (update affinity): no ban bookkeeping. */
+  matchAgent(agentId: string, request: ResourceRequest, settings: FilterSettings): HeldOffer | undefined {
+    const h = this.byAgent.get(agentId)
+    if (h === undefined || h.globallyBanned || !h.prepared.hasCpuAndRam) return undefined
+    const p = h.prepared
+    const vetoes = filter(
+      request.revocable ? p.forRevocable : p.nonRevocable,
+      p.host,
+      p.unavailabilityStartMs,
+      request,
+      settings
+    )
+    return vetoes.length === 0 ? h : undefined
+  }
+
   /** Number of (offer, group) static bans held. */
   get staticBans(): number {
     return this.banCount

@@ -144,6 +144,37 @@ describe("task scheduler loop against a simulated cluster", () => {
   })
 })
 
+describe("update affinity (§1.3)", () => {
+  it.scoped("an instance with a reservation waits for its agent; others keep off that agent", () => {
+    const sim = cluster(3)
+    const t = task({ job: job("u"), resources: res(1, 128, 128) })
+    const mine = sim.addPending(t, 7)
+    const other = sim.addPending(t, 8)
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      yield* ticks(sim, 1, 0)
+      yield* scheduler.reserveForUpdate(t.job, 7, "agent-host-2")
+      const done = yield* scheduler.schedule([mine, other])
+      expect([...done].sort()).toEqual([mine, other].sort())
+      expect(sim.taskAgent(mine)).toBe("agent-host-2")
+      expect(sim.taskAgent(other)).not.toBe("agent-host-2")
+      // The reservation was used up; without an offer on its agent a reserved instance waits.
+      const again = sim.addPending(t, 9)
+      yield* scheduler.reserveForUpdate(t.job, 9, "agent-host-2")
+      expect(yield* scheduler.schedule([again])).toEqual([])
+      yield* scheduler.releaseUpdateReservation(t.job, 9)
+      expect(yield* scheduler.schedule([again])).toEqual([again])
+    }).pipe(
+      Effect.provide(
+        placementLayer(sim, {
+          offers: { holdOffersForever: true },
+          scheduler: { enableUpdateAffinity: true }
+        })
+      )
+    )
+  })
+})
+
 describe("group start-up delay (§1.1)", () => {
   it.scoped("tasks loaded at start-up wait a random delay under 30 s plus their flapping penalty", () => {
     const sim = cluster(2)
