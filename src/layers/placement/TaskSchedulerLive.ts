@@ -1,4 +1,4 @@
-import { Clock, Effect, Layer, Random } from "effect"
+import { Clock, Effect, Layer, Metric, Random } from "effect"
 import { type JobKey, jobKeyToString, namedPorts, type TaskConfig } from "../../domain/model/index.ts"
 import {
   AttributeAggregate,
@@ -54,6 +54,9 @@ export const DEFAULT_TASK_SCHEDULER: TaskSchedulerSettings = {
   enableUpdateAffinity: false,
   updateAffinityHoldMs: 3 * 60_000
 }
+
+/** Aurora's stat: schedule attempts that had to wait for the rate limiter. */
+export const scheduleAttemptsBlocks = Metric.counter("schedule_attempts_blocks")
 
 export const LAUNCH_FAILED_MESSAGE = "Unknown exception attempting to schedule task."
 
@@ -134,6 +137,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
       nextPermitMs = Math.max(now, nextPermitMs) + 1000 / s.maxScheduleAttemptsPerSec
       if (wait > 0) {
         attemptsBlocked++
+        yield* Metric.increment(scheduleAttemptsBlocks)
         yield* Effect.sleep(`${wait} millis`)
       }
     })
@@ -318,7 +322,9 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         }),
       taskAssigned: (_taskId, config, agentId) =>
         Effect.sync(() => {
-          if (reservations.get(agentId)?.groupKey === groupKeyOf(config)) reservations.delete(agentId)
+          const key = groupKeyOf(config)
+          if (reservations.get(agentId)?.groupKey === key) reservations.delete(agentId)
+          nearest.delete(key)
         }),
       schedule,
       reserveForUpdate: (job, instanceId, agentId) =>

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Effect, Metric, TestClock } from "effect"
 import {
   bagGreaterThanOrEqual,
   DEFAULT_SCHEDULING,
   nextPenalty,
   seededRandom
 } from "../../../src/domain/placement/index.ts"
+import { scheduleAttemptsBlocks } from "../../../src/layers/placement/TaskSchedulerLive.ts"
 import { OfferManager } from "../../../src/services/OfferManager.ts"
 import { TaskScheduler } from "../../../src/services/TaskScheduler.ts"
 import { limit, res, task, value } from "./fixtures.ts"
@@ -140,6 +141,7 @@ describe("task scheduler loop against a simulated cluster", () => {
       const after = attempts(yield* scheduler.groups)
       expect(after).toBeGreaterThanOrEqual(40)
       expect(after).toBeLessThanOrEqual(42)
+      expect((yield* Metric.value(scheduleAttemptsBlocks)).count).toBeGreaterThanOrEqual(39)
     }).pipe(Effect.provide(placementLayer(sim)))
   })
 })
