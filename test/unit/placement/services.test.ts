@@ -273,6 +273,22 @@ describe("maintenance controller (§5)", () => {
     }).pipe(Effect.provide(withMaintenance(sim)))
   })
 
+  it.scoped("an inverse offer inside the threshold drains the host's tasks without changing its mode", () => {
+    const sim = cluster(2)
+    const t = task({ job: job("www", "inv"), resources: res(1, 128, 128) })
+    return Effect.gen(function* () {
+      const mc = yield* MaintenanceController
+      const id = sim.placeRunning(t, "agent-host-0")
+      yield* TestClock.adjust("1 hours")
+      const now = yield* Clock.currentTimeMillis
+      yield* mc.inverseOffer("host-0", now + 10 * 60_000)
+      expect(sim.status(id)).toBe("RUNNING")
+      yield* mc.inverseOffer("host-0", now + 5 * 60_000)
+      expect(sim.status(id)).toBe("DRAINING")
+      expect(yield* mc.status(["host-0"])).toEqual([{ host: "host-0", mode: "NONE" }])
+    }).pipe(Effect.provide(withMaintenance(sim)))
+  })
+
   it.scoped("an SLA drain waits until enough instances have run long enough", () => {
     const sim = cluster(20)
     const t = task({ job: job("www", "sla"), tier: "preferred", resources: res(1, 128, 128) })
