@@ -1,13 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Metric, TestClock } from "effect"
+import { Effect, Layer, Metric, TestClock } from "effect"
 import {
   bagGreaterThanOrEqual,
   DEFAULT_SCHEDULING,
   nextPenalty,
   seededRandom
 } from "../../../src/domain/placement/index.ts"
-import { scheduleAttemptsBlocks } from "../../../src/layers/placement/TaskSchedulerLive.ts"
+import { OfferManagerLive } from "../../../src/layers/placement/OfferManagerLive.ts"
+import { scheduleAttemptsBlocks, TaskSchedulerLive } from "../../../src/layers/placement/TaskSchedulerLive.ts"
+import { OfferDriver } from "../../../src/services/OfferDriver.ts"
 import { OfferManager } from "../../../src/services/OfferManager.ts"
+import { PlacementState } from "../../../src/services/PlacementState.ts"
 import { TaskScheduler } from "../../../src/services/TaskScheduler.ts"
 import { limit, res, task, value } from "./fixtures.ts"
 import { cluster, placementLayer, ticks } from "./harness.ts"
@@ -98,6 +101,31 @@ describe("task scheduler loop against a simulated cluster", () => {
       const again = yield* scheduler.schedule(ids.filter((id) => sim.status(id) === "PENDING"))
       expect(again.length).toBe(0)
     }).pipe(Effect.provide(placementLayer(sim, { offers: { holdOffersForever: true } })))
+  })
+
+  it.scoped("concurrent attempts are serialised: no offer is used twice even when assignment yields", () => {
+    const sim = cluster(6)
+    const slow = {
+      ...sim.state,
+      assign: (...a: Parameters<typeof sim.state.assign>) =>
+        Effect.zipRight(Effect.yieldNow(), sim.state.assign(...a))
+    }
+    const base = Layer.merge(Layer.succeed(PlacementState, slow), Layer.succeed(OfferDriver, sim.driver))
+    const offers = OfferManagerLive({ seed: 1, holdOffersForever: true }).pipe(Layer.provide(base))
+    const scheduler = TaskSchedulerLive().pipe(Layer.provide(Layer.merge(base, offers)))
+    const configs = Array.from({ length: 6 }, (_, i) =>
+      task({ job: job(`c${i}`), resources: res(1, 128, 128) })
+    )
+    const ids = configs.map((c) => sim.addPending(c))
+    return Effect.gen(function* () {
+      const om = yield* OfferManager
+      for (const o of sim.allOffers()) yield* om.add(o)
+      const ts = yield* TaskScheduler
+      const done = yield* Effect.forEach(ids, (id) => ts.schedule([id]), { concurrency: "unbounded" })
+      expect(done.flat().sort()).toEqual([...ids].sort())
+      expect(ids.map((id) => sim.status(id))).toEqual(ids.map(() => "RUNNING"))
+      expect(new Set(ids.map((id) => sim.taskAgent(id))).size).toBe(6)
+    }).pipe(Effect.provide(Layer.mergeAll(base, offers, scheduler)))
   })
 
   it.scoped("a failed launch marks the task LOST and stops the batch", () => {
