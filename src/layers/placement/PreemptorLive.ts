@@ -104,16 +104,16 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
     }
     const settingsAt = (nowMs: number) => ({ nowMs, unavailabilityThresholdMs: s.unavailabilityThresholdMs })
 
-    // Agent views are rebuilt only when the agent's task list, offer or host attributes change.
-    const agentCache = new Map<
-      string,
-      {
-        tasks: ReadonlyArray<AgentTask>
-        offer: PreparedOffer | undefined
-        attrs: HostAttributes | undefined
-        slot: AgentSlot
-      }
-    >()
+    // Agent views are rebuilt only when the agent's task list, offer or host attributes change;
+    // each rebuild keeps only the agents it saw, so departed agents are forgotten.
+    type CachedAgent = {
+      tasks: ReadonlyArray<AgentTask>
+      offer: PreparedOffer | undefined
+      attrs: HostAttributes | undefined
+      slot: AgentSlot
+    }
+    let agentCache = new Map<string, CachedAgent>()
+    let nextAgentCache = new Map<string, CachedAgent>()
     const slotOf = (
       agentId: string,
       tasks: ReadonlyArray<AgentTask>,
@@ -129,6 +129,7 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
         cached.offer === offer &&
         cached.attrs === attrs
       ) {
+        nextAgentCache.set(agentId, cached)
         return cached.slot
       }
       const slot: AgentSlot = {
@@ -138,7 +139,7 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
         unavailabilityStartMs: offer?.unavailabilityStartMs,
         victims: tasks.map(victimOf)
       }
-      agentCache.set(agentId, { tasks, offer, attrs, slot })
+      nextAgentCache.set(agentId, { tasks, offer, attrs, slot })
       return slot
     }
 
@@ -150,12 +151,14 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
     ): Array<AgentSlot> => {
       const offerByAgent = new Map<string, PreparedOffer>()
       for (const o of held) offerByAgent.set(o.offer.agentId, o)
+      nextAgentCache = new Map()
       const agents: Array<AgentSlot> = []
       for (const [agentId, tasks] of byAgent)
         agents.push(slotOf(agentId, tasks, offerByAgent.get(agentId), attrs))
       for (const [agentId, o] of offerByAgent) {
         if (!byAgent.has(agentId)) agents.push(slotOf(agentId, NO_TASKS, o, attrs))
       }
+      agentCache = nextAgentCache
       return agents
     }
 

@@ -314,6 +314,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           }
           if (g.queue.size === 0) {
             groups.delete(g.key)
+            nearest.delete(g.key)
             return
           }
         }
