@@ -105,15 +105,16 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
     const settingsAt = (nowMs: number) => ({ nowMs, unavailabilityThresholdMs: s.unavailabilityThresholdMs })
 
     // Agent views are rebuilt only when the agent's task list, offer or host attributes change;
-    // each rebuild keeps only the agents it saw, so departed agents are forgotten.
+    // agents not seen for a pass are pruned when the cache outgrows the cluster.
     type CachedAgent = {
       tasks: ReadonlyArray<AgentTask>
       offer: PreparedOffer | undefined
       attrs: HostAttributes | undefined
       slot: AgentSlot
+      pass: number
     }
-    let agentCache = new Map<string, CachedAgent>()
-    let nextAgentCache = new Map<string, CachedAgent>()
+    const agentCache = new Map<string, CachedAgent>()
+    let pass = 0
     const slotOf = (
       agentId: string,
       tasks: ReadonlyArray<AgentTask>,
@@ -129,7 +130,7 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
         cached.offer === offer &&
         cached.attrs === attrs
       ) {
-        nextAgentCache.set(agentId, cached)
+        cached.pass = pass
         return cached.slot
       }
       const slot: AgentSlot = {
@@ -139,7 +140,13 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
         unavailabilityStartMs: offer?.unavailabilityStartMs,
         victims: tasks.map(victimOf)
       }
-      nextAgentCache.set(agentId, { tasks, offer, attrs, slot })
+      if (cached !== undefined) {
+        cached.tasks = tasks
+        cached.offer = offer
+        cached.attrs = attrs
+        cached.slot = slot
+        cached.pass = pass
+      } else agentCache.set(agentId, { tasks, offer, attrs, slot, pass })
       return slot
     }
 
@@ -151,14 +158,16 @@ export const makePreemptor = (overrides: Partial<PreemptorSettings> = {}) =>
     ): Array<AgentSlot> => {
       const offerByAgent = new Map<string, PreparedOffer>()
       for (const o of held) offerByAgent.set(o.offer.agentId, o)
-      nextAgentCache = new Map()
+      pass++
       const agents: Array<AgentSlot> = []
       for (const [agentId, tasks] of byAgent)
         agents.push(slotOf(agentId, tasks, offerByAgent.get(agentId), attrs))
       for (const [agentId, o] of offerByAgent) {
         if (!byAgent.has(agentId)) agents.push(slotOf(agentId, NO_TASKS, o, attrs))
       }
-      agentCache = nextAgentCache
+      if (agentCache.size > 2 * agents.length + 64) {
+        for (const [id, c] of agentCache) if (c.pass !== pass) agentCache.delete(id)
+      }
       return agents
     }
 
