@@ -211,6 +211,32 @@ describe("preemptor (§2.3-2.4) through the scheduler", () => {
     )
   })
 
+  it.scoped("cached slots expire after the hold time and reservations after three minutes", () => {
+    const sim = cluster(1)
+    const victim = task({ job: job("victim", "v"), tier: "preemptible", resources: res(6, 8192, 1024) })
+    sim.placeRunning(victim, "agent-host-0")
+    const prod = task({ job: job("www", "p"), tier: "preferred", resources: res(6, 8192, 1024) })
+    const pending = sim.addPending(prod)
+    return Effect.gen(function* () {
+      const scheduler = yield* TaskScheduler
+      const preemptor = yield* Preemptor
+      yield* tick(sim, 2000)
+      expect(yield* preemptor.searchSlots).toHaveLength(1)
+      expect(yield* preemptor.cachedSlots).toBe(1)
+      yield* TestClock.adjust("301 seconds")
+      expect(yield* preemptor.cachedSlots).toBe(0)
+      expect(yield* preemptor.searchSlots).toHaveLength(1)
+      yield* scheduler.schedule([pending])
+      expect((yield* scheduler.reservations).get("agent-host-0")).toBeDefined()
+      yield* TestClock.adjust("181 seconds")
+      expect((yield* scheduler.reservations).size).toBe(0)
+    }).pipe(
+      Effect.provide(
+        placementLayer(sim, { preemptor: { preemptionDelayMs: 1000, searchInitialDelayMs: 1e9 } })
+      )
+    )
+  })
+
   it.scoped("never preempts for a task of equal priority in the same tier", () => {
     const sim = cluster(1)
     const a = task({ job: job("www", "a"), tier: "preferred", resources: res(6, 8192, 1024) })
