@@ -119,7 +119,11 @@ export const makeOfferManager = (overrides: Partial<OfferManagerSettings> = {}) 
           if (held === undefined) return Effect.fail(new OfferNoLongerExists({ offerId }))
           return driver.launch(held.prepared.offer, task, s.offerFilterMs)
         }),
-      byAgent: (agentId) => Effect.sync(() => store.byAgentId(agentId)?.prepared),
+      byAgent: (agentId) =>
+        Effect.sync(() => {
+          const h = store.byAgentId(agentId)
+          return h === undefined || h.globallyBanned ? undefined : h.prepared
+        }),
       all: Effect.sync(() => [...store.ordered()].map((h) => h.prepared)),
       returnExpired,
       stats: Effect.sync(() => ({ held: store.size, staticBans: store.staticBans, version: store.version }))

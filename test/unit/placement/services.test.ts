@@ -67,6 +67,7 @@ describe("offer manager (scheduling.md §1.4)", () => {
       yield* om.add(offer("o9", "a"))
       expect((yield* om.stats).held).toBe(1)
       expect(yield* om.all).toEqual([])
+      expect(yield* om.byAgent("agent-a")).toBeUndefined()
       expect(yield* om.firstMatch("g", req())).toBeUndefined()
       yield* om.rescind("o9")
       expect((yield* om.stats).held).toBe(0)
@@ -209,6 +210,20 @@ describe("preemptor (§2.3-2.4) through the scheduler", () => {
         placementLayer(sim, { preemptor: { preemptionDelayMs: 1000, searchInitialDelayMs: 1e9 } })
       )
     )
+  })
+
+  it.scoped("the slot search runs by itself after its initial delay, then every minute", () => {
+    const sim = cluster(1)
+    const victim = task({ job: job("victim", "v"), tier: "preemptible", resources: res(6, 8192, 1024) })
+    sim.placeRunning(victim, "agent-host-0")
+    sim.addPending(task({ job: job("www", "p"), tier: "preferred", resources: res(6, 8192, 1024) }))
+    return Effect.gen(function* () {
+      const preemptor = yield* Preemptor
+      yield* TestClock.adjust("179 seconds")
+      expect(yield* preemptor.cachedSlots).toBe(0)
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* preemptor.cachedSlots).toBe(1)
+    }).pipe(Effect.provide(placementLayer(sim)))
   })
 
   it.scoped("cached slots expire after the hold time and reservations after three minutes", () => {
