@@ -1,5 +1,6 @@
 export * from "./carving.ts"
 export * from "./constraints.ts"
+export * from "./errors.ts"
 export * from "./filter.ts"
 export * from "./groups.ts"
 export * from "./maintenance.ts"

@@ -9,8 +9,10 @@ import {
   checkQuota,
   checkUpdateQuota,
   consumption,
+  JobConfigurationInvalid,
   parseConstraintText,
   parseTierConfig,
+  QuotaExceeded,
   quotaCategory,
   type RoleUsage,
   resolveTier,
@@ -177,6 +179,17 @@ describe("quota (§3)", () => {
     const usage: RoleUsage = { ...empty, tasks: [{ config: prod(), instanceId: 0 }] }
     expect(validateSetQuota(bag({ cpus: 0.5, ramMb: 100, diskMb: 10 }), usage)).toMatch(
       /is less then current prod reservation/
+    )
+  })
+})
+
+describe("placement errors", () => {
+  it("carry Aurora's messages", () => {
+    expect(new QuotaExceeded({ role: "r", details: "CPU quota exceeded by 1.00 core(s)" }).message).toBe(
+      "Insufficient resource quota: CPU quota exceeded by 1.00 core(s)"
+    )
+    expect(new JobConfigurationInvalid({ reason: "Instance count must be positive." }).message).toBe(
+      "Instance count must be positive."
     )
   })
 })
