@@ -10,7 +10,7 @@ import { OfferManagerLive } from "../../../src/layers/placement/OfferManagerLive
 import { scheduleAttemptsBlocks, TaskSchedulerLive } from "../../../src/layers/placement/TaskSchedulerLive.ts"
 import { OfferDriver } from "../../../src/services/OfferDriver.ts"
 import { OfferManager } from "../../../src/services/OfferManager.ts"
-import { PlacementState } from "../../../src/services/PlacementState.ts"
+import { AggregateUnavailable, PlacementState } from "../../../src/services/PlacementState.ts"
 import { TaskScheduler } from "../../../src/services/TaskScheduler.ts"
 import { limit, res, task, value } from "./fixtures.ts"
 import { cluster, placementLayer, ticks } from "./harness.ts"
@@ -125,6 +125,30 @@ describe("task scheduler loop against a simulated cluster", () => {
       expect(done.flat().sort()).toEqual([...ids].sort())
       expect(ids.map((id) => sim.status(id))).toEqual(ids.map(() => "RUNNING"))
       expect(new Set(ids.map((id) => sim.taskAgent(id))).size).toBe(6)
+    }).pipe(Effect.provide(Layer.mergeAll(base, offers, scheduler)))
+  })
+
+  it.scoped("an aggregate that cannot be built fails the attempt as a whole (quirk 10.7)", () => {
+    const sim = cluster(2)
+    const broken = {
+      ...sim.state,
+      jobAggregate: () => Effect.fail(new AggregateUnavailable({ job: "www/prod/agg", host: "gone" }))
+    }
+    const base = Layer.merge(Layer.succeed(PlacementState, broken), Layer.succeed(OfferDriver, sim.driver))
+    const offers = OfferManagerLive({ seed: 1, holdOffersForever: true }).pipe(Layer.provide(base))
+    const scheduler = TaskSchedulerLive().pipe(Layer.provide(Layer.merge(base, offers)))
+    const limited = task({ job: job("agg"), resources: res(1, 128, 128), constraints: [limit("host", 1)] })
+    const free = task({ job: job("free"), resources: res(1, 128, 128) })
+    const a = sim.addPending(limited)
+    const b = sim.addPending(free)
+    return Effect.gen(function* () {
+      const om = yield* OfferManager
+      for (const o of sim.allOffers()) yield* om.add(o)
+      const ts = yield* TaskScheduler
+      expect(yield* ts.schedule([a])).toEqual([])
+      expect(sim.status(a)).toBe("PENDING")
+      // Only limit constraints need the aggregate.
+      expect(yield* ts.schedule([b])).toEqual([b])
     }).pipe(Effect.provide(Layer.mergeAll(base, offers, scheduler)))
   })
 
