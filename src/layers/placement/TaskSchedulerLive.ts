@@ -1,4 +1,4 @@
-import { Clock, Effect, Layer, Metric, Random } from "effect"
+import { Clock, Effect, Layer, Metric, MetricLabel, Random } from "effect"
 import { type JobKey, jobKeyToString, namedPorts, type TaskConfig } from "../../domain/model/index.ts"
 import {
   AttributeAggregate,
@@ -57,6 +57,20 @@ export const DEFAULT_TASK_SCHEDULER: TaskSchedulerSettings = {
 
 /** Aurora's stat: schedule attempts that had to wait for the rate limiter. */
 export const scheduleAttemptsBlocks = Metric.counter("schedule_attempts_blocks")
+
+/** Every veto bumps a counter labelled with its type (§1.5). */
+export const schedulingVetoes = Metric.counter("scheduling_vetoes")
+const vetoLabels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+const countVetoes = (vetoes: ReadonlyArray<{ readonly type: string }>): void => {
+  for (const v of vetoes) {
+    let labels = vetoLabels.get(v.type)
+    if (labels === undefined) {
+      labels = [MetricLabel.make("type", v.type)]
+      vetoLabels.set(v.type, labels)
+    }
+    schedulingVetoes.unsafeUpdate(1, labels)
+  }
+}
 
 export const LAUNCH_FAILED_MESSAGE = "Unknown exception attempting to schedule task."
 
@@ -235,6 +249,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           // Same config, same skips: once one task finds nothing, the later ones cannot either.
           if (exhausted) continue
           const offer = yield* offers.firstMatch(key, request, skip, (_, vetoes) => {
+            countVetoes(vetoes)
             nearest.set(key, updateNearestFit(nearest.get(key), vetoes, now))
           })
           if (offer === undefined) {

@@ -7,7 +7,11 @@ import {
   seededRandom
 } from "../../../src/domain/placement/index.ts"
 import { OfferManagerLive } from "../../../src/layers/placement/OfferManagerLive.ts"
-import { scheduleAttemptsBlocks, TaskSchedulerLive } from "../../../src/layers/placement/TaskSchedulerLive.ts"
+import {
+  scheduleAttemptsBlocks,
+  schedulingVetoes,
+  TaskSchedulerLive
+} from "../../../src/layers/placement/TaskSchedulerLive.ts"
 import { OfferDriver } from "../../../src/services/OfferDriver.ts"
 import { OfferManager } from "../../../src/services/OfferManager.ts"
 import { AggregateUnavailable, PlacementState } from "../../../src/services/PlacementState.ts"
@@ -73,6 +77,10 @@ describe("task scheduler loop against a simulated cluster", () => {
       expect(g.penaltyMs).toBeGreaterThan(100)
       expect(g.penaltyMs).toBeLessThanOrEqual(60_000)
       expect(yield* scheduler.pendingReason(huge)).toBe("Insufficient: CPU")
+      const vetoes = yield* Metric.value(
+        schedulingVetoes.pipe(Metric.tagged("type", "INSUFFICIENT_RESOURCES"))
+      )
+      expect(vetoes.count).toBeGreaterThanOrEqual(4)
       const smallId = sim.addPending(small)
       yield* scheduler.taskPending(smallId, small)
       yield* ticks(sim, 2, 10)
