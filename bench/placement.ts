@@ -116,6 +116,10 @@ interface Result {
   readonly aurora: number
 }
 const results: Array<Result> = []
+process.stdout.write(
+  `settings (as Aurora's benchmarks): offers held forever, unavailability threshold 1 min, preemption delay 1 ms, ` +
+    `TaskScheduler.schedule called directly in chunks of 5 (no rate limiter), ${seconds} s per scenario after a warm-up\n`
+)
 const report = (r: Result) => {
   results.push(r)
   process.stdout.write(
