@@ -62,7 +62,10 @@ export class OfferStore {
   /** Bumped on every change of the held set or a host's attributes. */
   version = 0
   private readonly compare: (a: RankedOffer, b: RankedOffer) => number
-  /** Rescinds that arrived before their offer: the offer is banned when it arrives. */
+  /**
+   * Rescinds that arrived before their offer. Aurora bans such an offer and cancels it asynchronously
+   * right after it is stored; here it is simply never stored (same end state, no window).
+   */
   private readonly earlyRescinds = new Set<string>()
 
   constructor(
@@ -91,6 +94,7 @@ export class OfferStore {
    * ids to decline: an older offer from the same agent and this one, so the cluster merges them.
    */
   add(offer: Offer, stored: HostAttributes | undefined, returnAtMs: number): ReadonlyArray<string> {
+    if (this.earlyRescinds.delete(offer.id)) return []
     const previous = this.byAgent.get(offer.agentId)
     if (previous !== undefined) {
       this.remove(previous.prepared.offer.id)
@@ -105,7 +109,7 @@ export class OfferStore {
       prepared,
       randomRank: this.random(),
       removed: false,
-      globallyBanned: this.earlyRescinds.delete(offer.id),
+      globallyBanned: false,
       staticBans: undefined,
       returnAtMs
     }

@@ -59,17 +59,20 @@ describe("offer manager (scheduling.md §1.4)", () => {
     }).pipe(Effect.provide(l))
   })
 
-  it.scoped("bans an offer rescinded before it arrived; removing it clears the ban", () => {
+  it.scoped("drops an offer whose rescind arrived first; a global ban hides an offer until it goes", () => {
     const { layer: l } = layer({ holdOffersForever: true })
     return Effect.gen(function* () {
       const om = yield* OfferManager
       yield* om.rescind("o9")
       yield* om.add(offer("o9", "a"))
+      expect((yield* om.stats).held).toBe(0)
+      yield* om.add(offer("o10", "b"))
+      yield* om.banGlobally("o10")
       expect((yield* om.stats).held).toBe(1)
       expect(yield* om.all).toEqual([])
-      expect(yield* om.byAgent("agent-a")).toBeUndefined()
+      expect(yield* om.byAgent("agent-b")).toBeUndefined()
       expect(yield* om.firstMatch("g", req())).toBeUndefined()
-      yield* om.rescind("o9")
+      yield* om.rescind("o10")
       expect((yield* om.stats).held).toBe(0)
     }).pipe(Effect.provide(l))
   })
