@@ -213,6 +213,16 @@ describe("scheduler loop properties (simulated cluster, test clock)", () => {
       fc.asyncProperty(scenario, async (s) => {
         const { sim, configs } = await run(s, true)
         for (const a of sim.agents.values()) expect(bagGreaterThanOrEqual(a.capacity, a.used)).toBe(true)
+        // No port is handed to two running tasks of one agent.
+        const seen = new Set<string>()
+        for (const l of sim.launched) {
+          if (sim.status(l.taskId) !== "RUNNING") continue
+          for (const p of Object.values(l.ports)) {
+            const k = `${l.agentId}:${p}`
+            expect(seen.has(k)).toBe(false)
+            seen.add(k)
+          }
+        }
         s.jobs.forEach((j, n) => {
           const hosts = sim.jobHosts(configs[n].job)
           const per = (attr: string) => {

@@ -26,6 +26,8 @@ export interface SimAgent {
   readonly host: string
   readonly capacity: Bag
   readonly ports: readonly [number, number]
+  /** Ports held by tasks on the agent (not offered again until they finish). */
+  readonly usedPorts: Set<number>
   used: Bag
 }
 
@@ -39,6 +41,22 @@ interface SimTask {
   ports: Readonly<Record<string, number>>
   events: Array<{ timestamp: number; status: ScheduleStatus; message?: string }>
   agentTask?: AgentTask
+}
+
+/** The agent's port range minus the ports its tasks hold, as ranges. */
+const freeRanges = (a: SimAgent): Array<{ begin: number; end: number }> => {
+  if (a.usedPorts.size === 0) return [{ begin: a.ports[0], end: a.ports[1] }]
+  const out: Array<{ begin: number; end: number }> = []
+  let start = -1
+  for (let p = a.ports[0]; p <= a.ports[1] + 1; p++) {
+    const free = p <= a.ports[1] && !a.usedPorts.has(p)
+    if (free && start < 0) start = p
+    else if (!free && start >= 0) {
+      out.push({ begin: start, end: p - 1 })
+      start = -1
+    }
+  }
+  return out
 }
 
 /**
@@ -64,7 +82,14 @@ export class SimulatedCluster {
 
   addAgent(host: string, capacity: Bag, attributes: Record<string, ReadonlyArray<string>> = {}): SimAgent {
     const agentId = `agent-${host}`
-    const agent: SimAgent = { agentId, host, capacity, ports: [1, 1023], used: EMPTY_BAG }
+    const agent: SimAgent = {
+      agentId,
+      host,
+      capacity,
+      ports: [1, 1023],
+      used: EMPTY_BAG,
+      usedPorts: new Set()
+    }
     this.agents.set(agentId, agent)
     this.hosts.set(host, {
       host,
@@ -89,7 +114,7 @@ export class SimulatedCluster {
         { name: "mem", scalar: Math.max(0, free.ramMb) },
         { name: "disk", scalar: Math.max(0, free.diskMb) },
         ...(a.capacity.gpus > 0 ? [{ name: "gpus", scalar: Math.max(0, free.gpus) }] : []),
-        { name: "ports", ranges: [{ begin: a.ports[0], end: a.ports[1] }] }
+        { name: "ports", ranges: freeRanges(a) }
       ],
       attributes: attrs?.attributes ?? []
     }
@@ -163,6 +188,7 @@ export class SimulatedCluster {
     t.host = host
     t.agentId = agentId
     t.ports = ports
+    for (const p of Object.values(ports)) a.usedPorts.add(p)
     const b = this.requestBag(t.config)
     a.used = {
       cpus: a.used.cpus + b.cpus,
@@ -202,6 +228,7 @@ export class SimulatedCluster {
       else this.byAgent.set(t.agentId, list)
       if (attrs !== undefined) this.aggregates.get(jobKey)?.removeHost(attrs)
       const a = this.agents.get(t.agentId)!
+      for (const p of Object.values(t.ports)) a.usedPorts.delete(p)
       const b = this.requestBag(t.config)
       a.used = {
         cpus: a.used.cpus - b.cpus,
