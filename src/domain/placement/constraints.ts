@@ -28,13 +28,13 @@ export class AttributeAggregate implements AttributeCounts {
 
   /** One task on this host: each distinct value of each attribute counts once. */
   addHost(h: HostAttributes, delta = 1): void {
-    const seen = new Set<string>()
-    for (const a of h.attributes) {
-      for (const v of a.values) {
-        const key = `${a.name}\u0000${v}`
-        if (seen.has(key)) continue
-        seen.add(key)
-        let m = this.counts.get(a.name)
+    const attrs = h.attributes
+    for (let i = 0; i < attrs.length; i++) {
+      const a = attrs[i]
+      let m = this.counts.get(a.name)
+      for (let j = 0; j < a.values.length; j++) {
+        const v = a.values[j]
+        if (seenBefore(attrs, i, j, a.name, v)) continue
         if (m === undefined) {
           m = new Map()
           this.counts.set(a.name, m)
@@ -47,6 +47,19 @@ export class AttributeAggregate implements AttributeCounts {
   removeHost(h: HostAttributes): void {
     this.addHost(h, -1)
   }
+}
+
+/** Whether (name, v) already appeared earlier in the host's attributes (duplicates merge). */
+const seenBefore = (
+  attrs: HostAttributes["attributes"],
+  i: number,
+  j: number,
+  name: string,
+  v: string
+): boolean => {
+  for (let k = 0; k < j; k++) if (attrs[i].values[k] === v) return true
+  for (let x = 0; x < i; x++) if (attrs[x].name === name && attrs[x].values.includes(v)) return true
+  return false
 }
 
 export const EMPTY_COUNTS: AttributeCounts = { count: () => 0 }

@@ -241,7 +241,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
             if (offer !== undefined && !chosen.has(offer.offer.id)) {
               updateReservations.delete(ik)
               chosen.add(offer.offer.id)
-              if (s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
+              if (g.hasLimit && s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
               matches.push({ taskId: t.taskId, offer })
             }
             continue
@@ -257,7 +257,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
             continue
           }
           chosen.add(offer.offer.id)
-          if (s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
+          if (g.hasLimit && s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
           matches.push({ taskId: t.taskId, offer })
         }
 
