@@ -99,15 +99,17 @@ export const makeOfferManager = (overrides: Partial<OfferManagerSettings> = {}) 
       hostAttributesChanged: (attributes) => Effect.sync(() => store.updateHost(attributes)),
       driverDisconnected: Effect.sync(() => store.clear()),
       firstMatch: (groupKey, request, skip, onVeto) =>
-        Effect.map(Clock.currentTimeMillis, (now) =>
-          store.firstMatch(
-            groupKey,
-            request,
-            filterSettings(now),
-            skip === undefined ? undefined : (h) => skip(h.prepared),
-            onVeto === undefined ? undefined : (h, v) => onVeto(h.prepared, v)
-          )
-        ).pipe(Effect.map((h) => h?.prepared)),
+        Effect.map(
+          Clock.currentTimeMillis,
+          (now) =>
+            store.firstMatch(
+              groupKey,
+              request,
+              filterSettings(now),
+              skip === undefined ? undefined : (h) => skip(h.prepared),
+              onVeto === undefined ? undefined : (h, v) => onVeto(h.prepared, v)
+            )?.prepared
+        ),
       matchAgent: (agentId, request) =>
         Effect.map(
           Clock.currentTimeMillis,

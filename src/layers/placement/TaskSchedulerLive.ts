@@ -217,8 +217,9 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           }
           base = agg.right
         }
-        const overlay = new AttributeAggregate(base)
-        const request = makeRequest(config, g.bag, overlay, g.revocable, g.constraints)
+        // The batch's own placements count towards limits (only jobs with limits need the overlay).
+        const overlay = g.hasLimit ? new AttributeAggregate(base) : undefined
+        const request = makeRequest(config, g.bag, overlay ?? base, g.revocable, g.constraints)
         const now = yield* Clock.currentTimeMillis
 
         // Phase A: match every task of the batch before launching any.
@@ -241,7 +242,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
             if (offer !== undefined && !chosen.has(offer.offer.id)) {
               updateReservations.delete(ik)
               chosen.add(offer.offer.id)
-              if (g.hasLimit && s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
+              if (overlay !== undefined && s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
               matches.push({ taskId: t.taskId, offer })
             }
             continue
@@ -257,7 +258,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
             continue
           }
           chosen.add(offer.offer.id)
-          if (g.hasLimit && s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
+          if (overlay !== undefined && s.recheckLimitsInBatch) overlay.addHost(offer.host.attributes)
           matches.push({ taskId: t.taskId, offer })
         }
 
@@ -293,6 +294,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
               reservations.set(agent, { groupKey: key, expiresAtMs: now + reservationMs })
           }
         }
+        if (tasks.length === ids.length) return [...launched]
         const loaded = new Set(tasks.map((t) => t.taskId))
         return [...launched, ...ids.filter((id) => !loaded.has(id))]
       }).pipe(
