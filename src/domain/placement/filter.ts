@@ -33,7 +33,11 @@ export const vetoGroup = (vetoes: ReadonlyArray<Veto>): VetoGroup => {
   return g
 }
 
-export const totalScore = (vetoes: ReadonlyArray<Veto>): number => vetoes.reduce((s, v) => s + v.score, 0)
+export const totalScore = (vetoes: ReadonlyArray<Veto>): number => {
+  let total = 0
+  for (let i = 0; i < vetoes.length; i++) total += vetoes[i].score
+  return total
+}
 
 export const DEDICATED_VETO: Veto = {
   type: "DEDICATED_CONSTRAINT_MISMATCH",
@@ -65,12 +69,33 @@ export const limitVeto = (name: string): Veto => ({
 export const insufficientScore = (t: ResourceType, excess: number): number =>
   Math.min(1000, Math.trunc(Math.trunc(1000 * excess) / RESOURCE_INFO[t].scalingRange))
 
+const INSUFFICIENT_REASON: Record<ResourceType, string> = {
+  CPUS: "Insufficient: CPU",
+  RAM_MB: "Insufficient: RAM",
+  DISK_MB: "Insufficient: disk",
+  PORTS: "Insufficient: ports",
+  GPUS: "Insufficient: GPU"
+}
+
 export const insufficientVeto = (t: ResourceType, excess: number): Veto => ({
   type: "INSUFFICIENT_RESOURCES",
-  reason: `Insufficient: ${RESOURCE_INFO[t].auroraName}`,
+  reason: INSUFFICIENT_REASON[t],
   score: insufficientScore(t, excess),
   resource: t
 })
+
+const insufficientSets = new Map<number, ReadonlyArray<Veto>>()
+const TYPE_INDEX: Record<ResourceType, number> = { CPUS: 0, RAM_MB: 1, DISK_MB: 2, PORTS: 3, GPUS: 4 }
+const sharedInsufficient = (t: ResourceType, excess: number): ReadonlyArray<Veto> => {
+  const score = insufficientScore(t, excess)
+  const k = TYPE_INDEX[t] * 1001 + score
+  let set = insufficientSets.get(k)
+  if (set === undefined) {
+    set = [{ type: "INSUFFICIENT_RESOURCES", reason: INSUFFICIENT_REASON[t], score, resource: t }]
+    insufficientSets.set(k, set)
+  }
+  return set
+}
 
 /** What one task asks of a host, compiled once per scheduling attempt. */
 export interface ResourceRequest {
@@ -168,6 +193,23 @@ export const resourceVetoes = (available: Bag, requested: Bag): ReadonlyArray<Ve
     requested.gpus <= available.gpus
   ) {
     return NO_VETOES
+  }
+  // The common case, one short resource, gets a shared veto set (scores are small integers).
+  const cpu = requested.cpus > available.cpus
+  const ram = requested.ramMb > available.ramMb
+  const disk = requested.diskMb > available.diskMb
+  const ports = requested.ports > available.ports
+  const gpus = requested.gpus > available.gpus
+  if ((cpu ? 1 : 0) + (ram ? 1 : 0) + (disk ? 1 : 0) + (ports ? 1 : 0) + (gpus ? 1 : 0) === 1) {
+    return cpu
+      ? sharedInsufficient("CPUS", requested.cpus - available.cpus)
+      : ram
+        ? sharedInsufficient("RAM_MB", requested.ramMb - available.ramMb)
+        : disk
+          ? sharedInsufficient("DISK_MB", requested.diskMb - available.diskMb)
+          : ports
+            ? sharedInsufficient("PORTS", requested.ports - available.ports)
+            : sharedInsufficient("GPUS", requested.gpus - available.gpus)
   }
   const out: Array<Veto> = []
   if (requested.cpus > available.cpus) out.push(insufficientVeto("CPUS", requested.cpus - available.cpus))

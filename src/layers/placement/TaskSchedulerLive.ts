@@ -61,14 +61,24 @@ export const scheduleAttemptsBlocks = Metric.counter("schedule_attempts_blocks")
 /** Every veto bumps a counter labelled with its type (§1.5). */
 export const schedulingVetoes = Metric.counter("scheduling_vetoes")
 const vetoLabels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
-const countVetoes = (vetoes: ReadonlyArray<{ readonly type: string }>): void => {
-  for (const v of vetoes) {
-    let labels = vetoLabels.get(v.type)
-    if (labels === undefined) {
-      labels = [MetricLabel.make("type", v.type)]
-      vetoLabels.set(v.type, labels)
+/** Tallies vetoes during an attempt; flushed to the metric once per attempt. */
+const makeVetoTally = () => {
+  const counts = new Map<string, number>()
+  return {
+    add: (vetoes: ReadonlyArray<{ readonly type: string }>) => {
+      for (const v of vetoes) counts.set(v.type, (counts.get(v.type) ?? 0) + 1)
+    },
+    flush: () => {
+      for (const [type, n] of counts) {
+        let labels = vetoLabels.get(type)
+        if (labels === undefined) {
+          labels = [MetricLabel.make("type", type)]
+          vetoLabels.set(type, labels)
+        }
+        schedulingVetoes.unsafeUpdate(n, labels)
+      }
+      counts.clear()
     }
-    schedulingVetoes.unsafeUpdate(1, labels)
   }
 }
 
@@ -141,6 +151,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
     const reservations = new Map<string, { readonly groupKey: string; readonly expiresAtMs: number }>()
     const reservationMs = truncateToMinutes(s.offerReservationDurationMs)
     const nearest = new Map<string, NearestFit>()
+    const tally = makeVetoTally()
     // Update affinity: instance key -> reserved agent, and the agents so reserved.
     const updateReservations = new Map<string, { readonly agentId: string; readonly expiresAtMs: number }>()
     const instanceKey = (job: JobKey, instanceId: number) => `${jobKeyToString(job)}/${instanceId}`
@@ -233,6 +244,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         }
         const matches: Array<Match> = []
         let exhausted = false
+        let best = nearest.get(key)
         for (const t of tasks) {
           const ik = affinity === undefined ? undefined : instanceKey(config.job, t.instanceId)
           const reserved = ik === undefined ? undefined : updateReservations.get(ik)
@@ -250,9 +262,14 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           // Same config, same skips: once one task finds nothing, the later ones cannot either.
           if (exhausted) continue
           const offer = yield* offers.firstMatch(key, request, skip, (_, vetoes) => {
-            countVetoes(vetoes)
-            nearest.set(key, updateNearestFit(nearest.get(key), vetoes, now))
+            tally.add(vetoes)
+            const fit = updateNearestFit(best, vetoes, now)
+            if (fit !== best) {
+              best = fit
+              nearest.set(key, fit)
+            }
           })
+          tally.flush()
           if (offer === undefined) {
             exhausted = true
             continue
