@@ -1,5 +1,5 @@
 /** A loaded Job to the scheduler's JobConfiguration (client-config.md §4). */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { JobConfiguration, Resource } from "../model/index.ts"
 import { type Constraint, isGoodIdentifier, type TaskConfig } from "../model/index.ts"
 import { ConfigInvalid } from "./load.ts"

@@ -1,5 +1,5 @@
 /** Runs a `.aurora` file (or reads a JSON config) into Job objects. Pure: the host supplies files and facts. */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { coerce, PStruct } from "./pystachio/objects.ts"
 import { makeStructClass } from "./pystachio/python.ts"
 import { sameType } from "./pystachio/types.ts"

@@ -1,5 +1,6 @@
 export { executorData, requestedPorts, toJobConfiguration } from "./convert.ts"
 export { type ConfigHost, dirname, evaluateConfig, evaluateJson, resolvePath } from "./evaluate.ts"
+export { inspectLines } from "./inspect.ts"
 export {
   type ClusterJobKey,
   ConfigInvalid,

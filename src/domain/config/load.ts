@@ -1,5 +1,6 @@
 /** The load pipeline of client-config.md §3.6: evaluate, pick the job, check it, backfill its tier. */
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { type ConfigHost, type Evaluated, evaluateConfig, evaluateJson } from "./evaluate.ts"
 import { Env, PMap, type PObj, PSimple, type PStruct } from "./pystachio/objects.ts"
 import type { Value } from "./python/values.ts"
