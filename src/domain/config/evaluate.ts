@@ -65,7 +65,26 @@ export const evaluateConfig = (
   file: string,
   host: ConfigHost,
   limits: Limits = DEFAULT_LIMITS
-): Either.Either<Evaluated, string> => {
+): Either.Either<Evaluated, string> =>
+  Either.flatMap(runPython(text, file, host, limits), (globals) => {
+    try {
+      const jobsV = globals.get("jobs")
+      const hooksV = globals.get("hooks")
+      const jobs = jobsV === undefined ? [] : asJobs(jobsV)
+      const hooks = hooksV === undefined ? [] : iterate(hooksV)
+      return Either.right({ jobs, hooks })
+    } catch (e) {
+      return Either.left(describeFailure(e, new Map()))
+    }
+  })
+
+/** Runs a file and returns its global namespace; a formatted error otherwise. Never throws. */
+export const runPython = (
+  text: string,
+  file: string,
+  host: ConfigHost,
+  limits: Limits = DEFAULT_LIMITS
+): Either.Either<ReadonlyMap<string, Value>, string> => {
   const sources = new Map<string, string>([[file, text]])
   try {
     const builtins = new Scope(null)
@@ -107,11 +126,7 @@ export const evaluateConfig = (
       })
     )
     interp.execModule(parseModule(text, file), file)
-    const jobsV = globals.vars.get("jobs")
-    const hooksV = globals.vars.get("hooks")
-    const jobs = jobsV === undefined ? [] : asJobs(jobsV)
-    const hooks = hooksV === undefined ? [] : iterate(hooksV)
-    return Either.right({ jobs, hooks })
+    return Either.right(globals.vars)
   } catch (e) {
     return Either.left(describeFailure(e, sources))
   }

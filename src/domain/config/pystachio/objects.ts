@@ -66,10 +66,10 @@ export abstract class PObj extends PyObject implements Namable {
     return scopes.length === 0 ? this : this.withScopes([...this.scopes, ...scopes])
   }
   render(): string {
-    if (++renderDepth > MAX_RENDER_DEPTH) {
-      renderDepth = 0
+    if (renderDepth >= MAX_RENDER_DEPTH) {
       return fail("ValueError", "template references are nested too deeply (a reference cycle?)")
     }
+    renderDepth++
     try {
       return this.interpolate().obj.str()
     } finally {

@@ -248,13 +248,13 @@ export const makeBuiltins = (it: () => Interpreter, files: FileReader): Map<stri
   })
   def("callable", (a) => a[0] instanceof PyFunc || a[0] instanceof PyBuiltin || a[0] instanceof PyObject)
   def("abs", (a) => (a[0] instanceof PyFloat ? new PyFloat(Math.abs(a[0].v)) : Math.abs(num(a[0]))))
+  // Python 2: always a float, halves away from zero
   def("round", (a) => {
     const x = num(a[0])
     const nd = a[1] === undefined || a[1] === null ? 0 : toIndex(a[1])
     const f = 10 ** nd
     const r = Math.round(Math.abs(x) * f) / f
-    const v = x < 0 ? -r : r
-    return a[1] === undefined ? Math.trunc(v) : new PyFloat(v)
+    return new PyFloat(x < 0 ? -r : r)
   })
   def("divmod", (a) => new PyTuple([it().binop("//", a[0], a[1]), it().binop("%", a[0], a[1])]))
   def("pow", (a) => it().binop("**", a[0], a[1]))
