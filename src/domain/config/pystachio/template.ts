@@ -1,3 +1,5 @@
+import { PyError } from "../python/errors.ts"
+
 /** Mustache references (`{{a.b[c]}}`) and their iterative resolution, as pystachio does it. */
 
 export interface RefComp {
@@ -57,6 +59,7 @@ export type Resolved = string | { render(): string }
 
 export const MUSTACHE = /\{\{(&)?([^{}]+?)\}\}/g
 const MAX_ITERATIONS = 100
+const MAX_TEMPLATE_LENGTH = 1_000_000
 const LITERAL_OPEN = "\u0000\u0001"
 const LITERAL_CLOSE = "\u0001\u0000"
 
@@ -93,6 +96,9 @@ export const resolveString = (
       return whole
     })
     if (!changed) break
+    if (cur.length > MAX_TEMPLATE_LENGTH) {
+      throw new PyError("ResourceLimit", `template expansion exceeded ${MAX_TEMPLATE_LENGTH} characters`)
+    }
   }
   if (literal) cur = cur.split(LITERAL_OPEN).join("{{").split(LITERAL_CLOSE).join("}}")
   return { text: cur, unbound: [...new Set(unbound)] }

@@ -36,6 +36,7 @@ type Signal =
   | { readonly k: "continue" }
   | { readonly k: "return"; readonly v: Value }
 const BREAK = { k: "break" } as const
+const MAX_STRING = 10_000_000
 const CONTINUE = { k: "continue" } as const
 
 export interface Limits {
@@ -112,7 +113,9 @@ export class Interpreter {
         const rhs = this.expr(s.value, scope)
         let v: Value
         if (s.op === "+" && cur instanceof PyList) {
-          cur.items.push(...iterate(rhs))
+          const more = iterate(rhs)
+          if (cur.items.length + more.length > MAX_SEQUENCE) fail("ResourceLimit", "list result too large")
+          cur.items.push(...more)
           v = cur
         } else v = this.binop(s.op, cur, rhs)
         this.assign(s.target, v, scope)
@@ -612,8 +615,14 @@ export class Interpreter {
     if (isNumber(a) && isNumber(b)) return this.arith(op, a, b)
     switch (op) {
       case "+":
-        if (typeof a === "string" && typeof b === "string") return a + b
-        if (a instanceof PyList && b instanceof PyList) return new PyList([...a.items, ...b.items])
+        if (typeof a === "string" && typeof b === "string") {
+          if (a.length + b.length > MAX_STRING) fail("ResourceLimit", "string result too large")
+          return a + b
+        }
+        if (a instanceof PyList && b instanceof PyList) {
+          if (a.items.length + b.items.length > MAX_SEQUENCE) fail("ResourceLimit", "list result too large")
+          return new PyList([...a.items, ...b.items])
+        }
         if (a instanceof PyTuple && b instanceof PyTuple) return new PyTuple([...a.items, ...b.items])
         if (a instanceof PyObject) {
           const r = a.add(b)
@@ -641,7 +650,11 @@ export class Interpreter {
         break
       }
       case "%":
-        if (typeof a === "string") return percentFormat(a, b)
+        if (typeof a === "string") {
+          const r = percentFormat(a, b)
+          if (r.length > MAX_STRING) fail("ResourceLimit", "string result too large")
+          return r
+        }
         break
       case "|":
         if (a instanceof PyDict && b instanceof PyDict) return PyDict.from([...a.entries(), ...b.entries()])

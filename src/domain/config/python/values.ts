@@ -229,7 +229,12 @@ export const strRepr = (s: string): string => {
   return out + q
 }
 
+let reprBudget = 0
+const REPR_BUDGET = 1_000_000
+
 export const repr = (v: Value, depth = 0): string => {
+  if (depth === 0) reprBudget = 0
+  if (++reprBudget > REPR_BUDGET) return fail("ResourceLimit", "value too large to render")
   if (depth > 50) return "..."
   if (v === null) return "None"
   if (typeof v === "boolean") return v ? "True" : "False"
@@ -281,7 +286,10 @@ export const truthy = (v: Value): boolean => {
   return true
 }
 
+let eqBudget = 0
 export const equals = (a: Value, b: Value, depth = 0): boolean => {
+  if (depth === 0) eqBudget = 0
+  if (++eqBudget > REPR_BUDGET) return fail("ResourceLimit", "comparison too large")
   if (depth > 100) return fail("ResourceLimit", "comparison nested too deeply")
   if (a === b) return true
   if (isNumber(a) && isNumber(b)) return num(a) === num(b)
