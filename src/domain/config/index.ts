@@ -9,6 +9,7 @@ export {
   type LoadedJob,
   type LoadRequest,
   listJobs,
+  loadAllJobs,
   loadJob,
   parseBinding,
   type Source,

@@ -265,3 +265,14 @@ export const listJobs = (
   Either.map(evaluateSource(source, host), (ev) =>
     applyBindings(ev.jobs, bindingsEnv(bindings)).map(jobKeyOf)
   )
+
+/** Evaluates once and prepares every job (bindings applied): what a whole-file sweep costs. */
+export const loadAllJobs = (
+  source: Source,
+  bindings: ReadonlyArray<readonly [string, string]>,
+  host: ConfigHost,
+  tiers: TierConfig = DEFAULT_TIERS
+): Either.Either<ReadonlyArray<LoadedJob>, ConfigInvalid> =>
+  Either.flatMap(evaluateSource(source, host), (ev) =>
+    Either.all(applyBindings(ev.jobs, bindingsEnv(bindings)).map((job) => prepareJob(job, ev.hooks, tiers)))
+  )

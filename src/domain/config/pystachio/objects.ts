@@ -37,6 +37,11 @@ export const EMPTY = new EmptyValue()
 let renderDepth = 0
 const MAX_RENDER_DEPTH = 200
 
+export interface Interpolated {
+  readonly obj: PObj
+  readonly unbound: ReadonlyArray<string>
+}
+
 export abstract class PObj extends PyObject implements Namable {
   constructor(
     readonly type: PType,
@@ -49,7 +54,13 @@ export abstract class PObj extends PyObject implements Namable {
   }
   abstract withScopes(scopes: Scopes): PObj
   /** Interpolates in this object's scopes: fully resolved where possible, plus unbound ref addresses. */
-  abstract interpolate(): { readonly obj: PObj; readonly unbound: ReadonlyArray<string> }
+  private memo: Interpolated | undefined
+  /** Interpolates in this object's scopes; memoised, since objects and their scopes never change. */
+  interpolate(): Interpolated {
+    if (!this.memo) this.memo = this.doInterpolate()
+    return this.memo
+  }
+  protected abstract doInterpolate(): Interpolated
   /** Type check after interpolation; the first problem, naming the path. */
   abstract checkAt(path: string): string | null
   /** Plain JSON-able data (floats boxed as PyFloat for exact rendering). */
@@ -247,7 +258,7 @@ export class PSimple extends PObj {
   withScopes(scopes: Scopes): PObj {
     return new PSimple(this.type, this.raw, scopes)
   }
-  interpolate() {
+  protected doInterpolate(): Interpolated {
     const t = this.type as PType & { k: "simple" }
     if (typeof this.raw === "string" && hasMustache(this.raw)) {
       const r = resolveString(this.raw, this.scopes)
@@ -305,7 +316,7 @@ export class PList extends PObj {
     const scoped = item.inScope(this.scopes)
     return from + 1 === ref.comps.length ? scoped : scoped.find(ref, from + 1)
   }
-  interpolate() {
+  protected doInterpolate(): Interpolated {
     const unbound = new Set<string>()
     const items = this.items.map((x) => {
       const r = x.inScope(this.scopes).interpolate()
@@ -324,8 +335,10 @@ export class PList extends PObj {
   toData(): unknown {
     return this.items.map((x) => x.toData())
   }
+  private scoped: PObj[] | undefined
   override iter(): Value[] {
-    return this.items.map((x) => x.inScope(this.scopes))
+    if (!this.scoped) this.scoped = this.items.map((x) => x.inScope(this.scopes))
+    return [...this.scoped]
   }
   override len(): number {
     return this.items.length
@@ -370,7 +383,7 @@ export class PMap extends PObj {
     if (!v) return undefined
     return from + 1 === ref.comps.length ? v : v.find(ref, from + 1)
   }
-  interpolate() {
+  protected doInterpolate(): Interpolated {
     const unbound = new Set<string>()
     const entries = this.entries.map(([k, v]) => {
       const rk = k.inScope(this.scopes).interpolate()
@@ -441,8 +454,13 @@ export class PStruct extends PObj {
     return this.stype.fields.get(name)?.default
   }
   /** The field as seen from inside this struct (self first, then bindings, then enclosing scopes). */
+  private fields: Map<string, PObj | undefined> | undefined
   field(name: string): PObj | undefined {
-    return this.raw(name)?.inScope(this.fullScopes())
+    if (!this.fields) this.fields = new Map()
+    if (this.fields.has(name)) return this.fields.get(name)
+    const v = this.raw(name)?.inScope(this.fullScopes())
+    this.fields.set(name, v)
+    return v
   }
   fullScopes(): Scopes {
     if (!this.cachedScopes) this.cachedScopes = [new SelfEnv(this), this, ...this.scopes]
@@ -458,7 +476,7 @@ export class PStruct extends PObj {
     if (!v) return undefined
     return from + 1 === ref.comps.length ? v : v.find(ref, from + 1)
   }
-  interpolate() {
+  protected doInterpolate(): Interpolated {
     const unbound = new Set<string>()
     const data = new Map<string, PObj | EmptyValue>()
     const scopes = this.fullScopes()

@@ -61,8 +61,25 @@ const OPERATORS = [
   "="
 ]
 
-const isIdStart = (c: string) => /[A-Za-z_]/.test(c) || c.charCodeAt(0) > 127
-const isIdChar = (c: string) => /[A-Za-z0-9_]/.test(c) || c.charCodeAt(0) > 127
+const isIdStart = (c: string) => {
+  const k = c.charCodeAt(0)
+  return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95 || k > 127
+}
+const isIdChar = (c: string) => {
+  const k = c.charCodeAt(0)
+  return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || (k >= 48 && k <= 57) || k === 95 || k > 127
+}
+const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9"
+const OPS3 = new Set(OPERATORS.filter((o) => o.length === 3))
+const OPS2 = new Set(OPERATORS.filter((o) => o.length === 2))
+const OPS1 = new Set(OPERATORS.filter((o) => o.length === 1))
+const matchOp = (src: string, i: number): string | undefined => {
+  const three = src.slice(i, i + 3)
+  if (OPS3.has(three)) return three
+  const two = three.slice(0, 2)
+  if (OPS2.has(two)) return two
+  return OPS1.has(three[0]) ? three[0] : undefined
+}
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   n: "\n",
@@ -199,7 +216,7 @@ export const tokenize = (src: string, file: string): Token[] => {
     }
     // string literal, with optional prefix
     let p = i
-    while (p < n && p - i < 2 && /[rRuUbBfF]/.test(src[p])) p++
+    while (p < n && p - i < 2 && "rRuUbBfF".includes(src[p])) p++
     if ((src[p] === "'" || src[p] === '"') && (p === i || /^(r|u|b|f|rb|br|fr|rf)$/i.test(src.slice(i, p)))) {
       const prefix = src.slice(i, p).toLowerCase()
       const q = src[p]
@@ -254,7 +271,7 @@ export const tokenize = (src: string, file: string): Token[] => {
       i = j
       continue
     }
-    if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(src[i + 1] ?? ""))) {
+    if (isDigit(c) || (c === "." && isDigit(src[i + 1]))) {
       const m =
         /^(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?)([lLjJ]?)/.exec(
           src.slice(i, i + 400)
@@ -268,7 +285,7 @@ export const tokenize = (src: string, file: string): Token[] => {
       i += text.length + (m?.[2] ? 1 : 0)
       continue
     }
-    const op = OPERATORS.find((o) => src.startsWith(o, i))
+    const op = matchOp(src, i)
     if (op) {
       if (op === "(" || op === "[" || op === "{") depth++
       else if (op === ")" || op === "]" || op === "}") depth = Math.max(0, depth - 1)
