@@ -130,11 +130,34 @@ for (let i = 0; i < 5; i++) {
 }
 walls.sort((a, b) => a - b)
 const inspectWall = walls[2]
+
+// The same command from a pre-bundled build (one file, no per-module tsx transform): what start-up costs
+// once the program is bundled. esbuild comes with tsx; skipped with a note when it is not there.
+let bundledWall: number | null = null
+const esbuild = join(root, "node_modules", ".bin", "esbuild")
+const bundle = join(dir, "aurora.mjs")
+const built = spawnSync(
+  esbuild,
+  [join(root, "src/programs/aurora/main.ts"), "--bundle", "--platform=node", "--format=esm", `--outfile=${bundle}`, "--log-level=error"],
+  { encoding: "utf8" }
+)
+if (built.status === 0) {
+  const bw: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now()
+    const r = spawnSync(process.execPath, [bundle, "job", "inspect", key, file], { encoding: "utf8" })
+    bw.push(performance.now() - t0)
+    if (r.status !== 0) throw new Error(`bundled aurora job inspect failed (${r.status}): ${r.stderr}`)
+  }
+  bw.sort((a, b) => a - b)
+  bundledWall = bw[2]
+} else process.stdout.write(`bundled start-up not measured: esbuild unavailable (${built.error?.message ?? built.stderr})\n`)
 rmSync(dir, { recursive: true, force: true })
 
 process.stdout.write(
   `config: ${lines} lines, ${jobsConverted} jobs; one load (evaluate, bind, check, convert all jobs): ` +
-    `${perLoad.toFixed(2)} ms (median of 40); aurora job inspect wall: ${inspectWall.toFixed(0)} ms (median of 5)\n`
+    `${perLoad.toFixed(2)} ms (median of 40); aurora job inspect wall: ${inspectWall.toFixed(0)} ms through tsx, ` +
+    `${bundledWall === null ? "n/a" : bundledWall.toFixed(0)} ms bundled (medians of 5)\n`
 )
 process.stdout.write(
   `${JSON.stringify({
@@ -147,6 +170,7 @@ process.stdout.write(
     lines,
     jobs: jobsConverted,
     inspect_wall_ms: Math.round(inspectWall),
+    inspect_wall_bundled_ms: bundledWall === null ? null : Math.round(bundledWall),
     inspect_target_ms: 400
   })}\n`
 )
