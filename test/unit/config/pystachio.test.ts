@@ -100,3 +100,18 @@ result = (c.a().get(), c.b().get(), c.c().get(), c.e().get(), c.f().get(), Child
     expect(reprOf(src)).toBe("('A', 2, ['x'], 'red', 'str', 3, False)")
   })
 })
+
+describe("pystachio scopes: super and Environment", () => {
+  it("resolves {{super.x}} in the enclosing scope, skipping the struct's own field", () => {
+    const src = `
+p = Process(name = 'inner', cmdline = 'echo {{name}} {{super.name}}')
+t = Task(name = 'outer', processes = [p])
+result = t.processes()[0].cmdline()
+`
+    expect(strOf(src)).toBe("echo inner outer")
+  })
+
+  it("binds Environment objects like dicts", () => {
+    expect(strOf("result = String('{{a.b}}').bind(Environment({'a.b': 'x'}))")).toBe("x")
+  })
+})

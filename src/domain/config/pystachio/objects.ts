@@ -196,6 +196,9 @@ export const toScopes = (args: Value[], kw: Kwargs): Namable[] => {
   const out: Namable[] = []
   for (const a of args) {
     if (a instanceof PObj) out.push(a)
+    else if (a instanceof PyObject && (a as PyObject & { env?: unknown }).env instanceof Env) {
+      out.push((a as PyObject & { env: Env }).env)
+    }
     else if (a instanceof PyDict) {
       const env = new Env()
       fillEnv(env, "", a)
@@ -431,6 +434,20 @@ class SelfEnv implements Namable {
   }
 }
 
+/** `{{super.x}}`: skip this struct and look outward (pystachio's fourth scope rule). */
+class SuperEnv implements Namable {
+  constructor(readonly s: PStruct) {}
+  find(ref: Ref, from: number): Resolved | undefined {
+    const c = ref.comps[from]
+    if (c.index || c.name !== "super" || from + 1 >= ref.comps.length) return undefined
+    for (const scope of this.s.scopes) {
+      const found = scope.find(ref, from + 1)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+}
+
 export class PStruct extends PObj {
   private cachedScopes: Scopes | undefined
   constructor(
@@ -463,7 +480,7 @@ export class PStruct extends PObj {
     return v
   }
   fullScopes(): Scopes {
-    if (!this.cachedScopes) this.cachedScopes = [new SelfEnv(this), this, ...this.scopes]
+    if (!this.cachedScopes) this.cachedScopes = [new SelfEnv(this), this, ...this.scopes, new SuperEnv(this)]
     return this.cachedScopes
   }
   has(name: string): boolean {
