@@ -4,7 +4,6 @@ import { toFloat, toInt } from "../python/builtins.ts"
 import { fail } from "../python/errors.ts"
 import {
   floatRepr,
-  isNumber,
   type Kwargs,
   num,
   PyBuiltin,
@@ -15,11 +14,15 @@ import {
   PyTuple,
   repr,
   str,
-  typeName,
   type Value
 } from "../python/values.ts"
-import { hasMustache, type Namable, parseRef, type Ref, type Resolved, resolveString } from "./template.ts"
-import { ListOf, MapOf, type PType, StringT, sameType } from "./types.ts"
+import { coerce, dataToPython, renderJson } from "./coerce.ts"
+import { toScopes } from "./env.ts"
+import { hasMustache, type Namable, type Ref, type Resolved, resolveString } from "./template.ts"
+import { type PType, sameType } from "./types.ts"
+
+export { coerce, dataToPython, renderJson, toPlain } from "./coerce.ts"
+export { Env, toScopes } from "./env.ts"
 
 export type Scopes = ReadonlyArray<Namable>
 
@@ -133,85 +136,6 @@ export class TypeCheck extends PyObject {
 }
 
 /** Bindings: `.bind(a=1)` / `.bind({'a.b': 2})`; keys are refs, values strings or objects. */
-export class Env implements Namable {
-  readonly table = new Map<string, { ref: Ref; value: string | PObj }>()
-  find(ref: Ref, from: number): Resolved | undefined {
-    const address = from === 0 ? ref.address : undefined
-    if (address !== undefined) {
-      const hit = this.table.get(address)
-      if (hit) return hit.value
-    }
-    let best: { len: number; value: PObj } | undefined
-    const want = ref.comps.length - from
-    for (const { ref: k, value } of this.table.values()) {
-      const n = k.comps.length
-      if (n > want) continue
-      let ok = true
-      for (let i = 0; i < n; i++) {
-        const a = k.comps[i]
-        const b = ref.comps[from + i]
-        if (a.name !== b.name || a.index !== b.index) {
-          ok = false
-          break
-        }
-      }
-      if (!ok) continue
-      if (n === want) return value
-      if (value instanceof PObj && (!best || n > best.len)) best = { len: n, value }
-    }
-    if (best) return best.value.find(ref, from + best.len)
-    return undefined
-  }
-  set(address: string, value: string | PObj): void {
-    const ref = parseRef(address)
-    if (!ref) fail("ValueError", `invalid binding name ${repr(address)}`)
-    this.table.set(ref!.address, { ref: ref!, value })
-  }
-}
-
-const envValue = (v: Value): string | PObj | PyDict => {
-  if (v instanceof PObj) return v
-  if (v instanceof PyDict) return v
-  if (typeof v === "string") return v
-  if (typeof v === "boolean") return v ? "True" : "False"
-  if (isNumber(v)) return str(v)
-  return fail(
-    "ValueError",
-    `Environment values must be strings, numbers, Objects or dicts, got ${typeName(v)}`
-  )
-}
-
-const fillEnv = (env: Env, prefix: string, d: PyDict | Kwargs): void => {
-  const entries = d instanceof PyDict ? d.entries() : [...d.entries()]
-  for (const [k, v] of entries) {
-    const key = k instanceof PObj ? k.interpolate().obj.str() : typeof k === "string" ? k : str(k)
-    const address = prefix ? `${prefix}.${key}` : key
-    const w = envValue(v)
-    if (w instanceof PyDict) fillEnv(env, address, w)
-    else env.set(address, w)
-  }
-}
-
-export const toScopes = (args: Value[], kw: Kwargs): Namable[] => {
-  const out: Namable[] = []
-  for (const a of args) {
-    if (a instanceof PObj) out.push(a)
-    else if (a instanceof PyObject && (a as PyObject & { env?: unknown }).env instanceof Env) {
-      out.push((a as PyObject & { env: Env }).env)
-    }
-    else if (a instanceof PyDict) {
-      const env = new Env()
-      fillEnv(env, "", a)
-      out.push(env)
-    } else fail("ValueError", `bind() expects dicts, objects or keyword arguments, got ${typeName(a)}`)
-  }
-  if (kw.size > 0) {
-    const env = new Env()
-    fillEnv(env, "", kw)
-    out.push(env)
-  }
-  return out
-}
 
 // ---------------------------------------------------------------- simple values
 
@@ -570,115 +494,3 @@ export class PStruct extends PObj {
     return `${this.type.name}(${parts.join(", ")})`
   }
 }
-
-// ---------------------------------------------------------------- coercion from Python values
-
-const describe = (v: Value): string => (v instanceof PObj ? v.type.name : typeName(v))
-
-/** Converts a Python value into an object of type `t` (pystachio's constructor coercion). */
-export const coerce = (t: PType, v: Value, path: string): PObj => {
-  if (v instanceof PObj && sameType(v.type, t)) return v
-  switch (t.k) {
-    case "simple": {
-      let raw: Value = v
-      if (v instanceof PSimple)
-        raw =
-          v.interpolate().unbound.length > 0
-            ? (v.raw as Value)
-            : ((v.interpolate().obj as PSimple).raw as Value)
-      if (
-        typeof raw === "string" ||
-        typeof raw === "number" ||
-        typeof raw === "boolean" ||
-        raw instanceof PyFloat
-      ) {
-        if (t.kind === "Enum" && !(typeof raw === "string" && hasMustache(raw))) {
-          const c = coerceSimple(t, raw)
-          if (typeof c === "object" && "error" in c)
-            fail(
-              "ValueError",
-              `${path}: ${t.name} only accepts the following values: ${t.values!.join(", ")}`
-            )
-        }
-        return new PSimple(t, raw)
-      }
-      return fail(
-        "TypeError",
-        `${path}: expected ${t.name}, got ${describe(v)} ${v instanceof PObj ? "" : repr(v)}`.trim()
-      )
-    }
-    case "list": {
-      const items =
-        v instanceof PList ? v.iter() : v instanceof PyList || v instanceof PyTuple ? v.items : null
-      if (!items) return fail("TypeError", `${path}: expected ${t.name}, got ${describe(v)}`)
-      return new PList(
-        t,
-        items.map((x, i) => coerce(t.elem, x, `${path}[${i}]`))
-      )
-    }
-    case "map": {
-      let entries: [Value, Value][]
-      if (v instanceof PyDict) entries = v.entries()
-      else if (v instanceof PMap)
-        entries = v.entries.map(([k, x]) => [k.inScope(v.scopes), x.inScope(v.scopes)])
-      else return fail("TypeError", `${path}: expected ${t.name}, got ${describe(v)}`)
-      return new PMap(
-        t,
-        entries.map(
-          ([k, x]) => [coerce(t.key, k, `${path}[key]`), coerce(t.value, x, `${path}[${str(k)}]`)] as const
-        )
-      )
-    }
-    case "struct": {
-      if (v instanceof PyDict) {
-        return new PStruct(t, new Map()).update(v.entries().map(([k, x]) => [str(k), x] as const))
-      }
-      return fail("TypeError", `${path}: expected ${t.name}, got ${describe(v)}`)
-    }
-    case "choice": {
-      if (v instanceof PObj && t.alternatives.some((a) => sameType(a, v.type))) return v
-      const errors: string[] = []
-      for (const alt of t.alternatives) {
-        try {
-          return coerce(alt, v, path)
-        } catch (e) {
-          errors.push(e instanceof Error ? e.message : String((e as { message?: string }).message))
-        }
-      }
-      return fail(
-        "TypeError",
-        `${path}: expected one of ${t.alternatives.map((a) => a.name).join(", ")}, got ${describe(v)}`
-      )
-    }
-  }
-}
-
-// ---------------------------------------------------------------- data rendering
-
-/** Python-side view of `get()`: dicts, lists and scalars. */
-export const dataToPython = (d: unknown): Value => {
-  if (d instanceof Map)
-    return PyDict.from([...d.entries()].map(([k, v]) => [k as Value, dataToPython(v)] as const))
-  if (Array.isArray(d)) return new PyList(d.map(dataToPython))
-  return d as Value
-}
-
-/** JSON text with Python float rendering (`1.0`), keys in declaration order. */
-export const renderJson = (d: unknown): string => {
-  if (d instanceof PyFloat) return Number.isFinite(d.v) ? floatRepr(d.v) : "null"
-  if (d instanceof Map)
-    return `{${[...d.entries()].map(([k, v]) => `${JSON.stringify(k)}:${renderJson(v)}`).join(",")}}`
-  if (Array.isArray(d)) return `[${d.map(renderJson).join(",")}]`
-  return JSON.stringify(d) ?? "null"
-}
-
-/** Plain JS data (Maps to objects, floats unboxed). */
-export const toPlain = (d: unknown): unknown => {
-  if (d instanceof PyFloat) return d.v
-  if (d instanceof Map) return Object.fromEntries([...d.entries()].map(([k, v]) => [k, toPlain(v)]))
-  if (Array.isArray(d)) return d.map(toPlain)
-  return d
-}
-
-export const StringList = ListOf(StringT)
-export const StringMap = MapOf(StringT, StringT)

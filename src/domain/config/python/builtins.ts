@@ -3,6 +3,7 @@ import type { Interpreter } from "./evaluator.ts"
 import { formatSpec } from "./format.ts"
 import { getAttribute, sortValues } from "./methods.ts"
 import {
+  charge,
   compare,
   floatRepr,
   isInt,
@@ -134,6 +135,7 @@ const makeRange = (args: Value[]): number[] => {
   if (s === 0) fail("ValueError", "range() arg 3 must not be zero")
   const n = Math.max(0, Math.ceil((b - a) / s))
   if (n > MAX_SEQUENCE) fail("ResourceLimit", `range of ${n} items is too large`)
+  charge(n >> 4)
   const out = new Array<number>(n)
   for (let i = 0; i < n; i++) out[i] = a + i * s
   return out
@@ -199,7 +201,9 @@ export const makeBuiltins = (it: () => Interpreter, files: FileReader): Map<stri
   def("sorted", (a, kw) => {
     kwOnly(kw, "sorted", ["key", "reverse", "cmp"])
     if (kw.has("cmp")) fail("RefusedConstruct", "sorted(cmp=...) is not supported; use key=")
-    return new PyList(sortValues(iterate(a[0]), kw, it()))
+    const items = iterate(a[0])
+    charge(items.length * Math.ceil(Math.log2(items.length + 1)))
+    return new PyList(sortValues(items, kw, it()))
   })
   def("reversed", (a) => new PyList(iterate(a[0]).reverse()))
   def("enumerate", (a, kw) => {

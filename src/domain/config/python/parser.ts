@@ -1,137 +1,11 @@
-import type { Arg, CompClause, Expr, FPart, Param, Params, Pos, Stmt } from "./ast.ts"
+/** Statements of the Python subset; anything outside it is refused by name. */
+import type { Expr, Stmt } from "./ast.ts"
+import { AUG_OPS, REFUSED } from "./cursor.ts"
 import { fail } from "./errors.ts"
-import { type Token, tokenize, unescapeString } from "./lexer.ts"
+import { type Token, tokenize } from "./lexer.ts"
+import { ExprParser } from "./parseExpr.ts"
 
-const KEYWORDS = new Set([
-  "and",
-  "as",
-  "assert",
-  "async",
-  "await",
-  "break",
-  "class",
-  "continue",
-  "def",
-  "del",
-  "elif",
-  "else",
-  "except",
-  "exec",
-  "finally",
-  "for",
-  "from",
-  "global",
-  "if",
-  "import",
-  "in",
-  "is",
-  "lambda",
-  "nonlocal",
-  "not",
-  "or",
-  "pass",
-  "raise",
-  "return",
-  "try",
-  "while",
-  "with",
-  "yield",
-  "None",
-  "True",
-  "False"
-])
-
-/** Statements Python has that configuration files have no business using. */
-const REFUSED: Record<string, string> = {
-  try: "try/except statements",
-  raise: "raise statements",
-  global: "global declarations",
-  nonlocal: "nonlocal declarations",
-  yield: "generators (yield)",
-  async: "async code",
-  await: "async code",
-  exec: "exec",
-  except: "try/except statements",
-  finally: "try/finally statements"
-}
-
-const AUG_OPS = new Set(["+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^=", "<<=", ">>="])
-const MAX_NESTING = 150
-
-class Parser {
-  private i = 0
-  private nesting = 0
-  constructor(
-    private readonly toks: Token[],
-    private readonly file: string
-  ) {}
-
-  private get tok(): Token {
-    return this.toks[this.i]
-  }
-  private loc(t: Token = this.tok) {
-    return { file: this.file, line: t.line, col: t.col }
-  }
-  private err(msg: string, t: Token = this.tok): never {
-    return fail("SyntaxError", msg, this.loc(t))
-  }
-  private isOp(v: string): boolean {
-    return this.tok.kind === "op" && this.tok.value === v
-  }
-  private isKw(v: string): boolean {
-    return this.tok.kind === "name" && this.tok.value === v
-  }
-  private eatOp(v: string): boolean {
-    if (this.isOp(v)) {
-      this.i++
-      return true
-    }
-    return false
-  }
-  private eatKw(v: string): boolean {
-    if (this.isKw(v)) {
-      this.i++
-      return true
-    }
-    return false
-  }
-  private expectOp(v: string): Token {
-    if (!this.isOp(v)) this.err(`expected '${v}' but found ${this.describe()}`)
-    return this.toks[this.i++]
-  }
-  private expectKw(v: string): void {
-    if (!this.isKw(v)) this.err(`expected '${v}' but found ${this.describe()}`)
-    this.i++
-  }
-  private describe(t: Token = this.tok): string {
-    switch (t.kind) {
-      case "eof":
-        return "end of file"
-      case "newline":
-        return "end of line"
-      case "indent":
-        return "unexpected indent"
-      case "dedent":
-        return "unexpected dedent"
-      case "string":
-        return "a string"
-      default:
-        return `'${t.value}'`
-    }
-  }
-  private ident(): string {
-    const t = this.tok
-    if (t.kind !== "name" || KEYWORDS.has(t.value)) this.err(`expected a name but found ${this.describe()}`)
-    this.i++
-    return t.value
-  }
-  private pos(t: Token = this.tok): Pos {
-    return { line: t.line, col: t.col }
-  }
-  private enter(): void {
-    if (++this.nesting > MAX_NESTING) this.err("expression or block nested too deeply")
-  }
-
+class Parser extends ExprParser {
   module(): Stmt[] {
     const out: Stmt[] = []
     while (this.tok.kind !== "eof") {
@@ -145,7 +19,7 @@ class Parser {
     return out
   }
 
-  private block(): Stmt[] {
+  protected block(): Stmt[] {
     this.expectOp(":")
     this.enter()
     let body: Stmt[]
@@ -169,7 +43,7 @@ class Parser {
     return body
   }
 
-  private statement(): Stmt[] {
+  protected statement(): Stmt[] {
     const t = this.tok
     if (t.kind === "op" && t.value === "@") this.err("decorators are not supported")
     if (t.kind === "name") {
@@ -199,7 +73,7 @@ class Parser {
     return this.simpleLine()
   }
 
-  private simpleLine(): Stmt[] {
+  protected simpleLine(): Stmt[] {
     const out = [this.simple()]
     while (this.eatOp(";")) {
       if (this.tok.kind === "newline" || this.tok.kind === "eof") break
@@ -211,7 +85,7 @@ class Parser {
     return out
   }
 
-  private simple(): Stmt {
+  protected simple(): Stmt {
     const t = this.tok
     const p = this.pos(t)
     if (t.kind === "name") {
@@ -280,26 +154,13 @@ class Parser {
     return { t: "expr", e: first, ...p }
   }
 
-  private checkTarget(e: Expr, allowTuple: boolean): void {
-    if (e.t === "name" || e.t === "attr" || e.t === "index") return
-    if (allowTuple && (e.t === "tuple" || e.t === "list")) {
-      for (const x of e.items) this.checkTarget(x.t === "starred" ? x.e : x, true)
-      return
-    }
-    fail("SyntaxError", "cannot assign to this expression", { file: this.file, line: e.line, col: e.col })
-  }
-
-  private atStmtEnd(): boolean {
-    return this.tok.kind === "newline" || this.tok.kind === "eof" || this.isOp(";")
-  }
-
-  private dotted(): string {
+  protected dotted(): string {
     let name = this.ident()
     while (this.eatOp(".")) name += `.${this.ident()}`
     return name
   }
 
-  private importStmt(): Stmt {
+  protected importStmt(): Stmt {
     const p = this.pos()
     this.i++
     const names: { module: string; as: string | null }[] = []
@@ -310,7 +171,7 @@ class Parser {
     return { t: "import", names, ...p }
   }
 
-  private fromStmt(): Stmt {
+  protected fromStmt(): Stmt {
     const p = this.pos()
     this.i++
     if (this.isOp(".")) fail("RefusedConstruct", "relative imports are not allowed", this.loc())
@@ -328,7 +189,7 @@ class Parser {
     return { t: "from", module, names, ...p }
   }
 
-  private def(): Stmt {
+  protected def(): Stmt {
     const p = this.pos()
     this.i++
     const name = this.ident()
@@ -339,28 +200,7 @@ class Parser {
     return { t: "def", name, params, body: this.block(), ...p }
   }
 
-  private params(close: string): Params {
-    const params: Param[] = []
-    let star: string | null = null
-    let dstar: string | null = null
-    while (!this.isOp(close)) {
-      if (this.eatOp("**")) dstar = this.ident()
-      else if (this.eatOp("*")) star = this.ident()
-      else {
-        const name = this.ident()
-        if (close === ")" && this.eatOp(":")) this.test()
-        const def = this.eatOp("=") ? this.test() : null
-        if (def === null && params.some((q) => q.def !== null)) {
-          this.err("non-default argument follows default argument")
-        }
-        params.push({ name, def })
-      }
-      if (!this.eatOp(",")) break
-    }
-    return { params, star, dstar }
-  }
-
-  private classDef(): Stmt {
+  protected classDef(): Stmt {
     const p = this.pos()
     this.i++
     const name = this.ident()
@@ -375,7 +215,7 @@ class Parser {
     return { t: "class", name, bases, body: this.block(), ...p }
   }
 
-  private ifStmt(): Stmt {
+  protected ifStmt(): Stmt {
     const p = this.pos()
     this.i++
     const cond = this.test()
@@ -386,7 +226,7 @@ class Parser {
     return { t: "if", cond, body, orelse, ...p }
   }
 
-  private forStmt(): Stmt {
+  protected forStmt(): Stmt {
     const p = this.pos()
     this.i++
     const target = this.targetList()
@@ -397,7 +237,7 @@ class Parser {
     return { t: "for", target, iter, body, orelse, ...p }
   }
 
-  private withStmt(): Stmt {
+  protected withStmt(): Stmt {
     const p = this.pos()
     this.i++
     const ctx = this.test()
@@ -406,484 +246,8 @@ class Parser {
       fail("RefusedConstruct", "only one context manager per 'with' is supported", this.loc())
     return { t: "with", ctx, as, body: this.block(), ...p }
   }
-
-  private targetList(): Expr {
-    const p = this.pos()
-    const first = this.expr()
-    if (!this.isOp(",")) {
-      this.checkTarget(first, true)
-      return first
-    }
-    const items = [first]
-    while (this.eatOp(",")) {
-      if (this.isKw("in") || this.isOp("=") || this.isOp(":")) break
-      items.push(this.expr())
-    }
-    const e: Expr = { t: "tuple", items, ...p }
-    this.checkTarget(e, true)
-    return e
-  }
-
-  // ---- expressions ----
-
-  private testList(): Expr {
-    const p = this.pos()
-    const first = this.test()
-    if (!this.isOp(",")) return first
-    const items = [first]
-    while (this.eatOp(",")) {
-      if (this.atStmtEnd() || this.isOp("=") || this.isOp(")")) break
-      items.push(this.test())
-    }
-    return { t: "tuple", items, ...p }
-  }
-
-  private testListStar(): Expr {
-    const p = this.pos()
-    const one = () => (this.isOp("*") ? this.starred() : this.test())
-    const first = one()
-    if (!this.isOp(",")) return first
-    const items = [first]
-    while (this.eatOp(",")) {
-      if (this.atStmtEnd() || this.isOp("=") || (this.tok.kind === "op" && AUG_OPS.has(this.tok.value))) break
-      items.push(one())
-    }
-    return { t: "tuple", items, ...p }
-  }
-
-  private starred(): Expr {
-    const p = this.pos()
-    this.expectOp("*")
-    return { t: "starred", e: this.expr(), ...p }
-  }
-
-  test(): Expr {
-    this.enter()
-    const p = this.pos()
-    let e: Expr
-    if (this.isKw("lambda")) {
-      this.i++
-      const params = this.params(":")
-      this.expectOp(":")
-      e = { t: "lambda", params, body: this.test(), ...p }
-    } else {
-      e = this.orTest()
-      if (this.isKw("if")) {
-        this.i++
-        const cond = this.orTest()
-        this.expectKw("else")
-        const else_ = this.test()
-        e = { t: "ifexp", cond, body: e, else_, ...p }
-      }
-    }
-    this.nesting--
-    return e
-  }
-
-  private testNoCond(): Expr {
-    return this.orTest()
-  }
-
-  private orTest(): Expr {
-    let l = this.andTest()
-    while (this.isKw("or")) {
-      const p = this.pos()
-      this.i++
-      l = { t: "bool", op: "or", l, r: this.andTest(), ...p }
-    }
-    return l
-  }
-
-  private andTest(): Expr {
-    let l = this.notTest()
-    while (this.isKw("and")) {
-      const p = this.pos()
-      this.i++
-      l = { t: "bool", op: "and", l, r: this.notTest(), ...p }
-    }
-    return l
-  }
-
-  private notTest(): Expr {
-    if (this.isKw("not")) {
-      const p = this.pos()
-      this.i++
-      this.enter()
-      const e: Expr = { t: "unary", op: "not", e: this.notTest(), ...p }
-      this.nesting--
-      return e
-    }
-    return this.comparison()
-  }
-
-  private compOp(): string | null {
-    const t = this.tok
-    if (t.kind === "op" && ["<", ">", "==", ">=", "<=", "!=", "<>"].includes(t.value)) {
-      this.i++
-      return t.value === "<>" ? "!=" : t.value
-    }
-    if (this.isKw("in")) {
-      this.i++
-      return "in"
-    }
-    if (this.isKw("not") && this.toks[this.i + 1]?.kind === "name" && this.toks[this.i + 1].value === "in") {
-      this.i += 2
-      return "not in"
-    }
-    if (this.isKw("is")) {
-      this.i++
-      return this.eatKw("not") ? "is not" : "is"
-    }
-    return null
-  }
-
-  private comparison(): Expr {
-    const p = this.pos()
-    const first = this.expr()
-    const ops: string[] = []
-    const rest: Expr[] = []
-    for (let op = this.compOp(); op !== null; op = this.compOp()) {
-      ops.push(op)
-      rest.push(this.expr())
-    }
-    return ops.length === 0 ? first : { t: "cmp", first, ops, rest, ...p }
-  }
-
-  private binary(next: () => Expr, ops: ReadonlyArray<string>): Expr {
-    let l = next()
-    while (this.tok.kind === "op" && ops.includes(this.tok.value)) {
-      const p = this.pos()
-      const op = this.tok.value
-      this.i++
-      l = { t: "bin", op, l, r: next(), ...p }
-    }
-    return l
-  }
-
-  expr(): Expr {
-    return this.binary(() => this.xorExpr(), ["|"])
-  }
-  private xorExpr(): Expr {
-    return this.binary(() => this.andExpr(), ["^"])
-  }
-  private andExpr(): Expr {
-    return this.binary(() => this.shiftExpr(), ["&"])
-  }
-  private shiftExpr(): Expr {
-    return this.binary(() => this.arith(), ["<<", ">>"])
-  }
-  private arith(): Expr {
-    return this.binary(() => this.term(), ["+", "-"])
-  }
-  private term(): Expr {
-    return this.binary(() => this.factor(), ["*", "/", "//", "%", "@"])
-  }
-  private factor(): Expr {
-    const t = this.tok
-    if (t.kind === "op" && (t.value === "-" || t.value === "+" || t.value === "~")) {
-      this.i++
-      this.enter()
-      const e: Expr = { t: "unary", op: t.value, e: this.factor(), ...this.pos(t) }
-      this.nesting--
-      return e
-    }
-    return this.power()
-  }
-  private power(): Expr {
-    const base = this.trailers(this.atom())
-    if (this.isOp("**")) {
-      const p = this.pos()
-      this.i++
-      this.enter()
-      const e: Expr = { t: "bin", op: "**", l: base, r: this.factor(), ...p }
-      this.nesting--
-      return e
-    }
-    return base
-  }
-
-  private trailers(e: Expr): Expr {
-    for (;;) {
-      const p = this.pos()
-      if (this.eatOp("(")) e = { t: "call", fn: e, args: this.callArgs(), ...p }
-      else if (this.eatOp("[")) {
-        const index = this.subscript()
-        this.expectOp("]")
-        e = { t: "index", obj: e, index, ...p }
-      } else if (this.eatOp(".")) e = { t: "attr", obj: e, name: this.ident(), ...p }
-      else return e
-    }
-  }
-
-  private callArgs(): Arg[] {
-    const args: Arg[] = []
-    this.enter()
-    while (!this.isOp(")")) {
-      if (this.eatOp("**")) args.push({ kind: "dstar", value: this.test() })
-      else if (this.eatOp("*")) args.push({ kind: "star", value: this.test() })
-      else if (
-        this.tok.kind === "name" &&
-        this.toks[this.i + 1]?.kind === "op" &&
-        this.toks[this.i + 1].value === "="
-      ) {
-        const name = this.ident()
-        this.i++
-        args.push({ kind: "kw", name, value: this.test() })
-      } else {
-        const v = this.test()
-        if (this.isKw("for")) {
-          args.push({ kind: "pos", value: this.comprehension("gen", v, null, v) })
-        } else args.push({ kind: "pos", value: v })
-      }
-      if (!this.eatOp(",")) break
-    }
-    this.expectOp(")")
-    this.nesting--
-    return args
-  }
-
-  private subscript(): Expr {
-    const p = this.pos()
-    const one = (): Expr => {
-      const sp = this.pos()
-      let lo: Expr | null = null
-      if (!this.isOp(":")) {
-        lo = this.test()
-        if (!this.isOp(":")) return lo
-      }
-      this.expectOp(":")
-      const hi = this.isOp("]") || this.isOp(":") || this.isOp(",") ? null : this.test()
-      let step: Expr | null = null
-      if (this.eatOp(":")) step = this.isOp("]") || this.isOp(",") ? null : this.test()
-      return { t: "slice", lo, hi, step, ...sp }
-    }
-    const first = one()
-    if (!this.isOp(",")) return first
-    const items = [first]
-    while (this.eatOp(",") && !this.isOp("]")) items.push(one())
-    return { t: "tuple", items, ...p }
-  }
-
-  private comprehension(kind: "list" | "gen" | "set" | "dict", elt: Expr, value: Expr | null, at: Pos): Expr {
-    const clauses: CompClause[] = []
-    while (this.eatKw("for")) {
-      const target = this.targetList()
-      this.expectKw("in")
-      const iter = this.orTest()
-      const ifs: Expr[] = []
-      while (this.eatKw("if")) ifs.push(this.testNoCond())
-      clauses.push({ target, iter, ifs })
-    }
-    return { t: "comp", kind, elt, value, clauses, line: at.line, col: at.col }
-  }
-
-  private atom(): Expr {
-    const t = this.tok
-    const p = this.pos(t)
-    switch (t.kind) {
-      case "int": {
-        this.i++
-        const v = /^0[xX]/.test(t.value)
-          ? Number.parseInt(t.value.slice(2), 16)
-          : /^0[oO]/.test(t.value)
-            ? Number.parseInt(t.value.slice(2), 8)
-            : /^0[bB]/.test(t.value)
-              ? Number.parseInt(t.value.slice(2), 2)
-              : /^0[0-7]+$/.test(t.value)
-                ? Number.parseInt(t.value, 8)
-                : Number(t.value)
-        return { t: "const", value: v, ...p }
-      }
-      case "float":
-        this.i++
-        return { t: "const", value: Number(t.value), float: true, ...p }
-      case "string":
-        return this.strings()
-      case "name": {
-        if (t.value === "None" || t.value === "True" || t.value === "False") {
-          this.i++
-          return { t: "const", value: t.value === "None" ? null : t.value === "True", ...p }
-        }
-        if (t.value in REFUSED) {
-          fail("RefusedConstruct", `${REFUSED[t.value]} are not allowed in configuration files`, this.loc())
-        }
-        if (KEYWORDS.has(t.value)) this.err(`invalid syntax at '${t.value}'`)
-        this.i++
-        return { t: "name", id: t.value, ...p }
-      }
-      case "op":
-        break
-      default:
-        this.err(`invalid syntax: unexpected ${this.describe()}`)
-    }
-    this.enter()
-    let e: Expr
-    if (this.eatOp("(")) {
-      if (this.eatOp(")")) e = { t: "tuple", items: [], ...p }
-      else {
-        const first = this.isOp("*") ? this.starred() : this.test()
-        if (this.isKw("for")) e = this.comprehension("gen", first, null, p)
-        else if (this.isOp(",")) {
-          const items = [first]
-          while (this.eatOp(",") && !this.isOp(")")) items.push(this.isOp("*") ? this.starred() : this.test())
-          e = { t: "tuple", items, ...p }
-        } else e = first
-        this.expectOp(")")
-        this.nesting--
-        return e
-      }
-    } else if (this.eatOp("[")) {
-      const items: Expr[] = []
-      if (!this.isOp("]")) {
-        const first = this.isOp("*") ? this.starred() : this.test()
-        if (this.isKw("for")) {
-          e = this.comprehension("list", first, null, p)
-          this.expectOp("]")
-          this.nesting--
-          return e
-        }
-        items.push(first)
-        while (this.eatOp(",") && !this.isOp("]")) items.push(this.isOp("*") ? this.starred() : this.test())
-      }
-      this.expectOp("]")
-      e = { t: "list", items, ...p }
-    } else if (this.eatOp("{")) {
-      e = this.braces(p)
-    } else {
-      this.err(`invalid syntax: unexpected ${this.describe()}`)
-    }
-    this.nesting--
-    return e
-  }
-
-  private braces(p: Pos): Expr {
-    if (this.eatOp("}")) return { t: "dict", items: [], ...p }
-    if (this.eatOp("**")) {
-      const items: [Expr | null, Expr][] = [[null, this.expr()]]
-      return this.dictRest(items, p)
-    }
-    const first = this.test()
-    if (this.eatOp(":")) {
-      const v = this.test()
-      if (this.isKw("for")) {
-        const e = this.comprehension("dict", first, v, p)
-        this.expectOp("}")
-        return e
-      }
-      return this.dictRest([[first, v]], p)
-    }
-    if (this.isKw("for")) {
-      const e = this.comprehension("set", first, null, p)
-      this.expectOp("}")
-      return e
-    }
-    const items = [first]
-    while (this.eatOp(",") && !this.isOp("}")) items.push(this.test())
-    this.expectOp("}")
-    return { t: "set", items, ...p }
-  }
-
-  private dictRest(items: [Expr | null, Expr][], p: Pos): Expr {
-    while (this.eatOp(",") && !this.isOp("}")) {
-      if (this.eatOp("**")) items.push([null, this.expr()])
-      else {
-        const k = this.test()
-        this.expectOp(":")
-        items.push([k, this.test()])
-      }
-    }
-    this.expectOp("}")
-    return { t: "dict", items, ...p }
-  }
-
-  /** Adjacent literals concatenate; f-strings among them are parsed into parts. */
-  private strings(): Expr {
-    const first = this.tok
-    const parts: (string | FPart)[] = []
-    let anyF = false
-    while (this.tok.kind === "string") {
-      const t = this.tok
-      this.i++
-      if (t.fstring) {
-        anyF = true
-        parts.push(...this.fstring(t))
-      } else parts.push(t.value)
-    }
-    if (!anyF) return { t: "const", value: parts.join(""), ...this.pos(first) }
-    return { t: "fstr", parts, ...this.pos(first) }
-  }
-
-  private fstring(t: Token): (string | FPart)[] {
-    const body = t.value
-    const parseParts = (s: string, nested: boolean): (string | FPart)[] => {
-      const out: (string | FPart)[] = []
-      let lit = ""
-      let k = 0
-      while (k < s.length) {
-        const c = s[k]
-        if (c === "{" && s[k + 1] === "{" && !nested) {
-          lit += "{"
-          k += 2
-        } else if (c === "}" && s[k + 1] === "}" && !nested) {
-          lit += "}"
-          k += 2
-        } else if (c === "}") {
-          fail("SyntaxError", "f-string: single '}' is not allowed", this.loc(t))
-        } else if (c === "{") {
-          // find the matching close brace, honouring nesting and quotes
-          let d = 0
-          let j = k + 1
-          let quote: string | null = null
-          let exprEnd = -1
-          let convAt = -1
-          let specAt = -1
-          for (; j < s.length; j++) {
-            const ch = s[j]
-            if (quote) {
-              if (ch === quote) quote = null
-              continue
-            }
-            if (ch === "'" || ch === '"') quote = ch
-            else if (ch === "[" || ch === "(" || ch === "{") d++
-            else if ((ch === "]" || ch === ")" || (ch === "}" && d > 0)) && d > 0) d--
-            else if (d === 0 && ch === "!" && s[j + 1] !== "=" && convAt < 0 && specAt < 0) convAt = j
-            else if (d === 0 && ch === ":" && specAt < 0) specAt = j
-            else if (d === 0 && ch === "}") {
-              exprEnd = j
-              break
-            }
-          }
-          if (exprEnd < 0) fail("SyntaxError", "f-string: expecting '}'", this.loc(t))
-          const stop = convAt >= 0 ? convAt : specAt >= 0 ? specAt : exprEnd
-          const src = s.slice(k + 1, stop)
-          if (src.trim() === "") fail("SyntaxError", "f-string: empty expression not allowed", this.loc(t))
-          const conv = convAt >= 0 ? s.slice(convAt + 1, specAt >= 0 ? specAt : exprEnd) : null
-          const spec = specAt >= 0 ? parseParts(s.slice(specAt + 1, exprEnd), true) : null
-          if (lit) out.push(unescapeLit(lit))
-          lit = ""
-          out.push({ expr: parseExpression(`(${src})`, this.file, t.line, t.col), conv, spec })
-          k = exprEnd + 1
-        } else {
-          lit += c
-          k++
-        }
-      }
-      if (lit) out.push(unescapeLit(lit))
-      return out
-    }
-    const unescapeLit = (s: string) => (t.raw ? s : unescapeString(s, this.file, t.line, t.col))
-    return parseParts(body, false)
-  }
 }
 
 /** Parses a whole file into statements; throws PyError (caught by the evaluator's boundary). */
 export const parseModule = (src: string, file: string): Stmt[] =>
   new Parser(tokenize(src, file), file).module()
-
-/** Parses one expression (f-string holes); positions are reported at the enclosing literal. */
-const parseExpression = (src: string, file: string, line: number, col: number): Expr => {
-  const toks = tokenize(src, file).map((tk) => ({ ...tk, line, col }))
-  const p = new Parser(toks, file)
-  const e = p.test()
-  return e
-}

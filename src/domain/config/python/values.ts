@@ -328,8 +328,14 @@ export const MAX_SEQUENCE = 5_000_000
 
 /** Materialises any iterable value (strings yield characters, dicts their keys). */
 export const iterate = (v: Value): Value[] => {
-  if (v instanceof PyList || v instanceof PyTuple) return [...v.items]
-  if (typeof v === "string") return [...v]
+  if (v instanceof PyList || v instanceof PyTuple) {
+    charge(v.items.length >> 4)
+    return [...v.items]
+  }
+  if (typeof v === "string") {
+    charge(v.length >> 4)
+    return [...v]
+  }
   if (v instanceof PyDict) return v.keys()
   if (v instanceof PySet) return v.items()
   if (v instanceof PyFile) {
@@ -361,4 +367,16 @@ export const kwOnly = (kw: Kwargs, fn: string, allowed: ReadonlyArray<string>): 
   for (const k of kw.keys()) {
     if (!allowed.includes(k)) fail("TypeError", `${fn}() got an unexpected keyword argument '${k}'`)
   }
+}
+
+/**
+ * The evaluation budget, shared by the interpreter and the builtins that do work proportional to
+ * their input (ranges, repetition, sorting...). Evaluation is synchronous, so one meter suffices.
+ */
+export const meter = { used: 0, limit: Number.POSITIVE_INFINITY }
+
+export const charge = (n: number): void => {
+  meter.used += n
+  if (meter.used > meter.limit)
+    fail("ResourceLimit", `evaluation exceeded ${meter.limit} steps (runaway loop?)`)
 }
