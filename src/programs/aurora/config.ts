@@ -28,15 +28,10 @@ const list = Command.make(
     Effect.gen(function* () {
       const host = nodeHost()
       const bindings = yield* parseBindings(bind)
-      const source = yield* readSource(config, readJson, host).pipe(
-        Effect.mapError(
-          (e) =>
-            new CliExit({
-              code: EXIT.COMMAND_FAILURE,
-              message: `Error loading configuration file: ${e.message}`
-            })
-        )
-      )
+      const source = yield* readSource(config, readJson, host, {
+        code: EXIT.COMMAND_FAILURE,
+        prefix: "Error loading configuration file"
+      })
       const keys = listJobs(source, bindings, host)
       if (Either.isLeft(keys)) {
         return yield* new CliExit({

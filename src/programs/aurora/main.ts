@@ -9,6 +9,11 @@ import { CliExit, EXIT } from "./shared.ts"
 
 const VERSION = "0.23.0-SNAPSHOT"
 
+// A closed pipe (`aurora ... | head`) ends the command quietly, as it would for any Unix tool.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0)
+})
+
 /** Old verb-only commands (spec README decision 6) mapped to their noun-verb twins. */
 const ALIASES: Record<string, ReadonlyArray<string>> = {
   inspect: ["job", "inspect"]

@@ -56,6 +56,7 @@ export const nodeHost = (): ConfigHost => ({
 })
 
 export const bindOption = Options.text("bind").pipe(
+  Options.withAlias("E"),
   Options.withDescription("Bind a template variable: NAME=VALUE (repeatable)"),
   Options.repeated
 )
@@ -92,15 +93,21 @@ export const parseClusterJobKey = (text: string): Effect.Effect<ClusterJobKey, C
   return Effect.succeed({ cluster, role, environment, name })
 }
 
-export const readSource = (file: string, json: boolean, host: ConfigHost): Effect.Effect<Source, CliExit> => {
+/** Reads the configuration file; `failure` is the verb's exit code and error headline (spec §1.1, §1.7). */
+export const readSource = (
+  file: string,
+  json: boolean,
+  host: ConfigHost,
+  failure: { readonly code: number; readonly prefix: string } = {
+    code: EXIT.INVALID_CONFIGURATION,
+    prefix: "Error loading configuration"
+  }
+): Effect.Effect<Source, CliExit> => {
   const path = resolve(file)
   const text = host.readFile(path)
   return text === undefined
     ? Effect.fail(
-        new CliExit({
-          code: EXIT.INVALID_CONFIGURATION,
-          message: `Error loading configuration: Could not load resource ${file}`
-        })
+        new CliExit({ code: failure.code, message: `${failure.prefix}: Could not load resource ${file}` })
       )
     : Effect.succeed({ text, file: path, json })
 }

@@ -52,9 +52,11 @@ jobs = [base(name = 'a'), base(name = '{{n}}')]
     ],
     list: ["config", "list", join(dir, "two.aurora"), "--bind", "n=bound"],
     listBroken: ["config", "list", join(dir, "broken.aurora")],
+    listMissing: ["config", "list", join(dir, "missing.aurora")],
+    inspectMissing: ["job", "inspect", "c/r/e/a", join(dir, "missing.aurora")],
     noMatch: ["job", "inspect", "c/r/e/zzz", join(dir, "two.aurora")],
     badKey: ["job", "inspect", "c/r/e", join(dir, "two.aurora")],
-    alias: ["inspect", "c/r/e/a", join(dir, "two.aurora"), "--bind", "x=X"]
+    alias: ["inspect", "c/r/e/a", join(dir, "two.aurora"), "-E", "x=X"]
   }
   for (const [name, args] of Object.entries(specs)) runs.set(name, aurora(args))
 })
@@ -136,6 +138,14 @@ describe("aurora client", () => {
     const broken = await run("listBroken")
     expect(broken.code).toBe(4)
     expect(broken.stderr).toMatch(/^Error loading configuration file: .*broken\.aurora:2:1: SyntaxError: /)
+    const missing = await run("listMissing")
+    expect([missing.code, missing.stderr]).toEqual([
+      4,
+      `Error loading configuration file: Could not load resource ${join(dir, "missing.aurora")}\n`
+    ])
+    const missingInspect = await run("inspectMissing")
+    expect(missingInspect.code).toBe(3)
+    expect(missingInspect.stderr).toMatch(/^Error loading configuration: Could not load resource /)
     const none = await run("noMatch")
     expect(none.code).toBe(3)
     expect(none.stderr).toBe(
@@ -147,7 +157,7 @@ describe("aurora client", () => {
     expect(bad.stderr).not.toMatch(/at .*\.ts:\d+/)
   })
 
-  it("accepts the old verb-only alias", async () => {
+  it("accepts the old verb-only alias and -E for --bind", async () => {
     const [alias, inspect] = await Promise.all([run("alias"), run("inspect")])
     expect(alias.code).toBe(0)
     expect(alias.stdout).toBe(inspect.stdout)
