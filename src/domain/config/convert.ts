@@ -201,7 +201,12 @@ export const toJobConfiguration = (
     }
     for (const p of portRefs) dummy.set(`thermos.ports[${p}]`, "31337")
     const probe = task.bind([dummy]) as PStruct
-    const openInTask = probe.interpolate().unbound
+    // The original interpolates twice, so a literal `{{&x}}` comes back as a ref `{{x}}` (spec §7 quirk).
+    const reread = (o: PObj) => {
+      const i = o.interpolate()
+      return [...new Set([...i.unbound, ...refsIn(renderJson(i.obj.toData()))])]
+    }
+    const openInTask = reread(probe)
     if (openInTask.length > 0) {
       die(
         `Task is invalid: Unexpected unbound refs: ${openInTask.map((u) => `{{${u}}}`).join(" ")}. Make sure you are not nesting template variables.`
@@ -209,7 +214,7 @@ export const toJobConfiguration = (
     }
     const jobProblem = job.checkAt("Job")
     if (jobProblem) die(`Job not fully specified: ${jobProblem}`)
-    const leftover = job.interpolate().unbound.filter((u) => !EXECUTOR_REFS.test(u))
+    const leftover = reread(job).filter((u) => !EXECUTOR_REFS.test(u))
     if (leftover.length > 0)
       die(`Config contains unbound variables: ${leftover.map((u) => `{{${u}}}`).join(" ")}`)
 

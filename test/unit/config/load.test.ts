@@ -227,3 +227,10 @@ describe("conversion (§4)", () => {
     ).toEqual(["derp"])
   })
 })
+
+describe("quirks kept (spec §7)", () => {
+  it("reports a literal {{&x}} as unbound, as the original's double interpolation does", () => {
+    const r = convert("jobs = [base(contact = '{{&who}}')]")
+    expect(Either.isLeft(r) ? r.left.message : "").toBe("Config contains unbound variables: {{who}}")
+  })
+})
