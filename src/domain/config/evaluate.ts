@@ -6,6 +6,7 @@ import { sameType } from "./pystachio/types.ts"
 import { makeBuiltins } from "./python/builtins.ts"
 import { formatPyError, PyError } from "./python/errors.ts"
 import { DEFAULT_LIMITS, Interpreter, type Limits } from "./python/evaluator.ts"
+import { getAttribute } from "./python/methods.ts"
 import { type ModuleHost, makeModules, parseJsonText } from "./python/modules.ts"
 import { parseModule } from "./python/parser.ts"
 import {
@@ -31,8 +32,21 @@ export interface ConfigHost extends ModuleHost {
 
 export interface Evaluated {
   readonly jobs: ReadonlyArray<PStruct>
+  /** The file's `hooks` list (client-config.md §6.1), for the commands that run them. */
   readonly hooks: ReadonlyArray<Value>
+  /**
+   * Calls `target.method(*args, **kw)` in the file's interpreter with a fresh step budget; `undefined`
+   * when the target has no such attribute. Never throws.
+   */
+  readonly invoke: (
+    target: Value,
+    method: string,
+    args: ReadonlyArray<Value>,
+    kw?: ReadonlyMap<string, Value>
+  ) => Either.Either<Value | undefined, string>
 }
+
+const noInvoke: Evaluated["invoke"] = () => Either.right(undefined)
 
 export const dirname = (p: string): string => {
   const i = p.lastIndexOf("/")
@@ -66,15 +80,24 @@ export const evaluateConfig = (
   host: ConfigHost,
   limits: Limits = DEFAULT_LIMITS
 ): Either.Either<Evaluated, string> =>
-  Either.flatMap(runPython(text, file, host, limits), (globals) => {
+  Either.flatMap(runProgram(text, file, host, limits), ({ globals, interp, sources }) => {
     try {
       const jobsV = globals.get("jobs")
       const hooksV = globals.get("hooks")
       const jobs = jobsV === undefined ? [] : asJobs(jobsV)
       const hooks = hooksV === undefined ? [] : iterate(hooksV)
-      return Either.right({ jobs, hooks })
+      const invoke: Evaluated["invoke"] = (target, method, args, kw = new Map()) => {
+        try {
+          interp.resetBudget()
+          const fn = getAttribute(target, method, interp)
+          return Either.right(fn === undefined ? undefined : interp.call(fn, [...args], new Map(kw)))
+        } catch (e) {
+          return Either.left(describeFailure(e, sources))
+        }
+      }
+      return Either.right({ jobs, hooks, invoke })
     } catch (e) {
-      return Either.left(describeFailure(e, new Map()))
+      return Either.left(describeFailure(e, sources))
     }
   })
 
@@ -84,7 +107,21 @@ export const runPython = (
   file: string,
   host: ConfigHost,
   limits: Limits = DEFAULT_LIMITS
-): Either.Either<ReadonlyMap<string, Value>, string> => {
+): Either.Either<ReadonlyMap<string, Value>, string> =>
+  Either.map(runProgram(text, file, host, limits), (r) => r.globals)
+
+interface Program {
+  readonly globals: ReadonlyMap<string, Value>
+  readonly interp: Interpreter
+  readonly sources: ReadonlyMap<string, string>
+}
+
+const runProgram = (
+  text: string,
+  file: string,
+  host: ConfigHost,
+  limits: Limits
+): Either.Either<Program, string> => {
   const sources = new Map<string, string>([[file, text]])
   try {
     const builtins = new Scope(null)
@@ -126,7 +163,7 @@ export const runPython = (
       })
     )
     interp.execModule(parseModule(text, file), file)
-    return Either.right(globals.vars)
+    return Either.right({ globals: globals.vars, interp, sources })
   } catch (e) {
     return Either.left(describeFailure(e, sources))
   }
@@ -162,7 +199,7 @@ export const evaluateJson = (text: string): Either.Either<Evaluated, string> => 
       if (!(d instanceof PyDict)) throw new PyError("TypeError", `jobs[${i}] must be an object`)
       return coerce(Job, d, "Job") as PStruct
     })
-    return Either.right({ jobs, hooks: [] })
+    return Either.right({ jobs, hooks: [], invoke: noInvoke })
   } catch (e) {
     return Either.left(describeFailure(e, new Map()))
   }

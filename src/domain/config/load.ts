@@ -42,6 +42,8 @@ export const clusterKeyToString = (k: ClusterJobKey): string =>
 export interface LoadedJob {
   readonly job: PStruct
   readonly hooks: ReadonlyArray<Value>
+  /** Runs a hook method in the configuration's interpreter (see `Evaluated.invoke`). */
+  readonly invoke: Evaluated["invoke"]
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -214,7 +216,7 @@ export const backfillTier = (job: PStruct, tiers: TierConfig): PStruct => {
 /** Steps 3-7 for one picked job. */
 export const prepareJob = (
   picked: PStruct,
-  hooks: ReadonlyArray<Value>,
+  ev: Pick<Evaluated, "hooks" | "invoke">,
   tiers: TierConfig
 ): Either.Either<LoadedJob, ConfigInvalid> => {
   const name = fieldStr(picked, "name") ?? "{MISSING}"
@@ -237,7 +239,7 @@ export const prepareJob = (
   const typeError = job.checkAt("Job")
   if (typeError) return Either.left(invalid(typeError))
   job = backfillTier(job, tiers)
-  return Either.right({ job, hooks, warnings })
+  return Either.right({ job, hooks: ev.hooks, invoke: ev.invoke, warnings })
 }
 
 export interface LoadRequest {
@@ -253,7 +255,7 @@ export const loadJob = (req: LoadRequest, host: ConfigHost): Either.Either<Loade
     const ev = yield* evaluateSource(req.source, host)
     const jobs = applyBindings(ev.jobs, bindingsEnv(req.bindings))
     const picked = yield* selectJob(jobs, req.key)
-    return yield* prepareJob(picked, ev.hooks, req.tiers ?? DEFAULT_TIERS)
+    return yield* prepareJob(picked, ev, req.tiers ?? DEFAULT_TIERS)
   })
 
 /** `config list`: every job's key, bindings applied. */
@@ -274,5 +276,5 @@ export const loadAllJobs = (
   tiers: TierConfig = DEFAULT_TIERS
 ): Either.Either<ReadonlyArray<LoadedJob>, ConfigInvalid> =>
   Either.flatMap(evaluateSource(source, host), (ev) =>
-    Either.all(applyBindings(ev.jobs, bindingsEnv(bindings)).map((job) => prepareJob(job, ev.hooks, tiers)))
+    Either.all(applyBindings(ev.jobs, bindingsEnv(bindings)).map((job) => prepareJob(job, ev, tiers)))
   )

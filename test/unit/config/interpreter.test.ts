@@ -122,6 +122,23 @@ result = (a, b, c, head, tail, lst, d, total, n, f(2), f(1, 1, 1, 1), g(), first
     expect(errorOf("from os import system")).toMatch(/cannot import name 'system' from 'os'/)
   })
 
+  it("supports plain classes for hook objects", () => {
+    const src = `
+class Base(object):
+  greeting = 'hi'
+  def __init__(self, name):
+    self.name = name
+  def greet(self, punct = '!'):
+    return '%s %s%s' % (self.greeting, self.name, punct)
+class Loud(Base):
+  def greet(self):
+    return Base.greet(self, '!!').upper()
+b = Loud('bob')
+result = (Base('ann').greet(), b.greet(), isinstance(b, Base), isinstance(Base('x'), Loud), b.name)
+`
+    expect(reprOf(src)).toBe("('hi ann!', 'HI BOB!!', True, False, 'bob')")
+  })
+
   it("includes files relative to the including file, in the same namespace", () => {
     expect(reprOf("include('common.aurora')\nresult = shell('x', 'a', 'b').cmdline().get()")).toBe("'a && b'")
     expect(errorOf("include('nope.aurora')")).toMatch(/Could not load resource .*nope\.aurora/)
@@ -138,8 +155,11 @@ describe("python subset: refused constructs and errors", () => {
     ["exec('x = 1')", /RefusedConstruct: exec/],
     ["__import__('os')", /RefusedConstruct: __import__\(\) is not allowed/],
     ["open('hello_world.py', 'w')", /RefusedConstruct: open\(\) with mode 'w'/],
-    ["class A(object):\n  pass", /RefusedConstruct: class A: only Struct subclasses/],
-    ["class A(Struct):\n  def m(self):\n    pass", /RefusedConstruct: class bodies may only declare fields/],
+    ["class A(String):\n  pass", /RefusedConstruct: class A: only Struct subclasses/],
+    [
+      "class A(Struct):\n  def m(self):\n    pass",
+      /RefusedConstruct: Struct class bodies may only declare fields/
+    ],
     ["@decorator\ndef f(): pass", /SyntaxError: decorators are not supported/],
     ["x = [1]\nx.y = 2", /RefusedConstruct: cannot set attribute 'y'/],
     ["print 'hello'", /RefusedConstruct: the Python 2 print statement/],

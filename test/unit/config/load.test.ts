@@ -234,3 +234,27 @@ describe("quirks kept (spec §7)", () => {
     expect(Either.isLeft(r) ? r.left.message : "").toBe("Config contains unbound variables: {{who}}")
   })
 })
+
+describe("hooks (§6.1)", () => {
+  it("collects the file's hooks and runs their methods in the file's interpreter", () => {
+    const r = load(`
+class Audit(object):
+  def __init__(self):
+    self.seen = []
+  def pre_create_job(self, config):
+    self.seen.append(config)
+    return config != 'veto'
+hooks = [Audit()]
+jobs = [base(enable_hooks = True)]
+`)
+    if (Either.isLeft(r)) throw new Error(r.left.message)
+    const [hook] = r.right.hooks
+    expect(r.right.invoke(hook, "pre_create_job", ["ok"])).toEqual(Either.right(true))
+    expect(r.right.invoke(hook, "pre_create_job", ["veto"])).toEqual(Either.right(false))
+    expect(r.right.invoke(hook, "post_create_job", [])).toEqual(Either.right(undefined))
+    const failed = r.right.invoke(hook, "pre_create_job", [])
+    expect(Either.isLeft(failed) ? failed.left : "").toMatch(
+      /TypeError: pre_create_job\(\) missing required argument 'config'/
+    )
+  })
+})

@@ -1,4 +1,5 @@
 import type { Arg, CompClause, Expr, Params, Stmt } from "./ast.ts"
+import { PyClass, PyInstance } from "./classes.ts"
 import { fail, PyError } from "./errors.ts"
 import { formatSpec } from "./format.ts"
 import { getAttribute } from "./methods.ts"
@@ -77,6 +78,12 @@ export class Interpreter {
     }
   }
 
+  /** Starts a fresh step budget (for calls made after the file ran, such as client hooks). */
+  resetBudget(): void {
+    meter.used = 0
+    meter.limit = this.limits.maxSteps
+  }
+
   execModule(body: ReadonlyArray<Stmt>, file: string): void {
     const prev = this.file
     this.file = file
@@ -126,17 +133,31 @@ export class Interpreter {
       case "class": {
         const bases = s.bases.map((b) => this.expr(b, scope))
         const cls = new Scope(scope)
-        for (const st of s.body) {
-          if (st.t !== "assign" && st.t !== "pass" && !(st.t === "expr" && st.e.t === "const")) {
-            fail("RefusedConstruct", "class bodies may only declare fields (name = Type)", {
-              file: this.file,
-              line: st.line,
-              col: st.col
-            })
+        const plain = bases.every(
+          (b) => b instanceof PyClass || (b instanceof PyBuiltin && b.name === "object")
+        )
+        if (!plain) {
+          for (const st of s.body) {
+            if (st.t !== "assign" && st.t !== "pass" && !(st.t === "expr" && st.e.t === "const")) {
+              fail("RefusedConstruct", "Struct class bodies may only declare fields (name = Type)", {
+                file: this.file,
+                line: st.line,
+                col: st.col
+              })
+            }
           }
         }
         this.block(s.body, cls)
-        scope.vars.set(s.name, this.hooks.makeClass(s.name, bases, cls.vars))
+        if (plain) {
+          const base = bases.find((b) => b instanceof PyClass) as PyClass | undefined
+          if (bases.filter((b) => b instanceof PyClass).length > 1) {
+            fail("RefusedConstruct", `class ${s.name}: multiple inheritance is not supported`)
+          }
+          scope.vars.set(
+            s.name,
+            new PyClass(s.name, base ?? null, cls.vars, (fn, a, kw) => this.call(fn, a, kw))
+          )
+        } else scope.vars.set(s.name, this.hooks.makeClass(s.name, bases, cls.vars))
         return undefined
       }
       case "if":
@@ -270,9 +291,14 @@ export class Interpreter {
         } else fail("TypeError", `'${typeName(obj)}' object does not support item assignment`)
         return
       }
-      case "attr":
-        fail("RefusedConstruct", `cannot set attribute '${tg.name}': configuration values are immutable`)
+      case "attr": {
+        const obj = this.expr(tg.obj, scope)
+        if (!(obj instanceof PyInstance)) {
+          fail("RefusedConstruct", `cannot set attribute '${tg.name}': configuration values are immutable`)
+        }
+        ;(obj as PyInstance).setattr(tg.name, v)
         return
+      }
       default:
         fail("SyntaxError", "cannot assign to this expression")
     }
