@@ -115,3 +115,21 @@ result = t.processes()[0].cmdline()
     expect(strOf("result = String('{{a.b}}').bind(Environment({'a.b': 'x'}))")).toBe("x")
   })
 })
+
+describe("pystachio scopes inside a Job (spec §3.4)", () => {
+  const job = (cmd: string, bind = "") => `
+p = Process(name = 'proc', cmdline = '${cmd}')
+t = Task(processes = [p], resources = Resources(cpu = 1, ram = 1, disk = 1))
+j = Job(cluster = 'cl', role = 'ro', environment = 'en', instances = 3, task = t)${bind}
+result = j.task().processes()[0].cmdline()
+`
+  it("resolves job fields from a process, the process's own name first", () => {
+    expect(strOf(job("{{name}} {{role}} {{cluster}} {{environment}} {{instances}} {{task.name}}"))).toBe(
+      "proc ro cl en 3 proc"
+    )
+  })
+
+  it("evaluates a bound value containing mustaches where it is used", () => {
+    expect(strOf(job("{{job_name}}", ".bind(job_name = '{{name}}')"))).toBe("proc")
+  })
+})
