@@ -128,7 +128,7 @@ const hasDedicated = (job: PStruct): boolean => {
 }
 
 /** Step 5's validations. Fatal ones exit 1 as the original's `die` does. */
-const validate = (job: PStruct, warnings: string[]): ConfigInvalid | null => {
+const validate = (job: PStruct, warnings: string[], tierWasSet: boolean): ConfigInvalid | null => {
   const uc = job.field("update_config") as PStruct | undefined
   const instances = intField(job, "instances") ?? 1
   const maxTotal = intField(uc, "max_total_failures") ?? 0
@@ -174,7 +174,7 @@ const validate = (job: PStruct, warnings: string[]): ConfigInvalid | null => {
     }
   }
   const production = job.field("production")
-  if (production && production.str() === "True" && !job.has("tier")) {
+  if (production && production.str() === "True" && !tierWasSet) {
     warnings.push("Job configuration attribute 'production' is deprecated. Use 'tier' attribute instead.")
   }
   return null
@@ -232,13 +232,14 @@ export const prepareJob = (
   if (missing) return Either.left(invalid(`The configuration was invalid: ${missing}`))
   const rewrites = new Env()
   for (const [k, v] of DEPRECATED_REWRITES) rewrites.set(k, v)
-  let job = picked.bind([rewrites]) as PStruct
+  // Backfilling first (it cannot fail) lets the checks below and the conversion share one object,
+  // so its memoised interpolation is computed once.
+  const job = backfillTier(picked.bind([rewrites]) as PStruct, tiers)
   const warnings: string[] = []
-  const bad = validate(job, warnings)
+  const bad = validate(job, warnings, picked.has("tier"))
   if (bad) return Either.left(bad)
   const typeError = job.checkAt("Job")
   if (typeError) return Either.left(invalid(typeError))
-  job = backfillTier(job, tiers)
   return Either.right({ job, hooks: ev.hooks, invoke: ev.invoke, warnings })
 }
 

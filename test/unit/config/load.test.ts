@@ -136,6 +136,10 @@ describe("load pipeline (§3.6)", () => {
       Either.right(["revocable", false])
     )
     expect(tierOf("jobs = [base(tier = 'preferred')]")).toEqual(Either.right(["preferred", true]))
+    const warned = (body: string) =>
+      Either.map(load(body), (l) => l.warnings.some((w) => w.includes("'production' is deprecated")))
+    expect(warned("jobs = [base(production = True)]")).toEqual(Either.right(true))
+    expect(warned("jobs = [base(production = True, tier = 'preferred')]")).toEqual(Either.right(false))
   })
 
   it("reads JSON configs through the same pipeline and rejects unknown keys", () => {
