@@ -104,6 +104,12 @@ result = (a, b, c, head, tail, lst, d, total, n, f(2), f(1, 1, 1, 1), g(), first
     expect(reprOf(src)).toBe("(11, 2, 3, 'x', ['y', 'z'], [1, 2], {'k': 2}, 13, 4, 4, 3, 4, 'import time')")
   })
 
+  it("reads Python 2 spellings, a byte order mark and CRLF line endings", () => {
+    expect(reprOf("\ufeffx = 10L + 0755\r\nif x <> 1:\r\n  result = (x, u'u', b'b')\r\n")).toBe(
+      "(503, 'u', 'b')"
+    )
+  })
+
   it("keeps closures and recursion within limits", () => {
     expect(reprOf("def fib(n):\n  return n if n < 2 else fib(n - 1) + fib(n - 2)\nresult = fib(15)")).toBe(
       "610"

@@ -126,7 +126,9 @@ export const unescapeString = (body: string, file: string, line: number, col: nu
 }
 
 /** Python's tokenizer: INDENT/DEDENT from leading whitespace, implicit joining inside brackets. */
-export const tokenize = (src: string, file: string): Token[] => {
+export const tokenize = (input: string, file: string): Token[] => {
+  // a UTF-8 byte order mark is not part of the program
+  const src = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input
   const toks: Token[] = []
   const indents = [0]
   let depth = 0
