@@ -175,6 +175,15 @@ export const executorData = (job: PStruct): string => {
   return renderJson(data)
 }
 
+/** Mustache refs in any string of interpolated data. */
+const refsInData = (d: unknown, out: string[] = []): string[] => {
+  if (typeof d === "string") {
+    if (d.includes("{{")) out.push(...refsIn(d))
+  } else if (d instanceof Map) for (const v of d.values()) refsInData(v, out)
+  else if (Array.isArray(d)) for (const v of d) refsInData(v, out)
+  return out
+}
+
 const CRON_POLICIES = ["KILL_EXISTING", "CANCEL_NEW", "RUN_OVERLAP"] as const
 
 /** Builds the JobConfiguration the scheduler receives; `user` is the local OS user. */
@@ -204,7 +213,7 @@ export const toJobConfiguration = (
     // The original interpolates twice, so a literal `{{&x}}` comes back as a ref `{{x}}` (spec §7 quirk).
     const reread = (o: PObj) => {
       const i = o.interpolate()
-      return [...new Set([...i.unbound, ...refsIn(renderJson(i.obj.toData()))])]
+      return [...new Set([...i.unbound, ...refsInData(i.obj.toData())])]
     }
     const openInTask = reread(probe)
     if (openInTask.length > 0) {

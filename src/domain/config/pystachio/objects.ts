@@ -64,8 +64,18 @@ export abstract class PObj extends PyObject implements Namable {
     return this.memo
   }
   protected abstract doInterpolate(): Interpolated
-  /** Type check after interpolation; the first problem, naming the path. */
-  abstract checkAt(path: string): string | null
+  private checked: Map<string, string | null> | undefined
+  /** Type check after interpolation; the first problem, naming the path. Memoised like interpolation. */
+  checkAt(path: string): string | null {
+    if (!this.checked) this.checked = new Map()
+    let r = this.checked.get(path)
+    if (r === undefined) {
+      r = this.doCheckAt(path)
+      this.checked.set(path, r)
+    }
+    return r
+  }
+  protected abstract doCheckAt(path: string): string | null
   /** Plain JSON-able data (floats boxed as PyFloat for exact rendering). */
   abstract toData(): unknown
   find(ref: Ref, from: number): Resolved | undefined {
@@ -196,7 +206,7 @@ export class PSimple extends PObj {
     const c = coerceSimple(t, this.raw)
     return { obj: typeof c === "object" && "error" in c ? this : new PSimple(t, c), unbound: [] }
   }
-  checkAt(path: string): string | null {
+  protected doCheckAt(path: string): string | null {
     const t = this.type as PType & { k: "simple" }
     const { obj, unbound } = this.interpolate()
     const raw = (obj as PSimple).raw
@@ -252,7 +262,7 @@ export class PList extends PObj {
     })
     return { obj: new PList(this.type, items), unbound: [...unbound] }
   }
-  checkAt(path: string): string | null {
+  protected doCheckAt(path: string): string | null {
     for (let i = 0; i < this.items.length; i++) {
       const e = this.items[i].inScope(this.scopes).checkAt(`${path}[${i}]`)
       if (e) return e
@@ -320,7 +330,7 @@ export class PMap extends PObj {
     })
     return { obj: new PMap(this.type, entries), unbound: [...unbound] }
   }
-  checkAt(path: string): string | null {
+  protected doCheckAt(path: string): string | null {
     for (const [k, v] of this.entries) {
       const ks = k.inScope(this.scopes)
       const e = ks.checkAt(`${path}[key]`) ?? v.inScope(this.scopes).checkAt(`${path}[${ks.str()}]`)
@@ -430,7 +440,7 @@ export class PStruct extends PObj {
     }
     return { obj: new PStruct(this.stype, data), unbound: [...unbound] }
   }
-  checkAt(path: string): string | null {
+  protected doCheckAt(path: string): string | null {
     const scopes = this.fullScopes()
     for (const name of this.stype.order) {
       const sig = this.stype.fields.get(name)!
