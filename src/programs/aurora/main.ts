@@ -1,8 +1,11 @@
 /** The `aurora` client. One file per noun group; this file only wires them together. */
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { configCommand } from "./config.ts"
 import { jobCommand } from "./job.ts"
 import { CliExit, EXIT } from "./shared.ts"
@@ -40,7 +43,8 @@ const program = cli([process.argv[0], process.argv[1], ...rewritten]).pipe(
       }
     })
   ),
-  Effect.provide(NodeContext.layer)
+  // only what @effect/cli needs (not all of NodeContext: fewer modules to load at start-up)
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
 )
 
 Effect.runPromise(program).catch((e) => {
