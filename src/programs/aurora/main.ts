@@ -1,0 +1,53 @@
+/** The `aurora` client. One file per noun group; this file only wires them together. */
+import * as Command from "@effect/cli/Command"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { configCommand } from "./config.ts"
+import { jobCommand } from "./job.ts"
+import { CliExit, EXIT } from "./shared.ts"
+
+const VERSION = "0.23.0-SNAPSHOT"
+
+// A closed pipe (`aurora ... | head`) ends the command quietly, as it would for any Unix tool.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0)
+})
+
+/** Old verb-only commands (spec README decision 6) mapped to their noun-verb twins. */
+const ALIASES: Record<string, ReadonlyArray<string>> = {
+  inspect: ["job", "inspect"]
+}
+
+const root = Command.make("aurora").pipe(Command.withSubcommands([jobCommand, configCommand]))
+
+const cli = Command.run(root, { name: "aurora", version: VERSION })
+
+const argv = process.argv.slice(2)
+const rewritten = argv.length > 0 && ALIASES[argv[0]] ? [...ALIASES[argv[0]], ...argv.slice(1)] : argv
+
+const program = cli([process.argv[0], process.argv[1], ...rewritten]).pipe(
+  Effect.catchAll((e) =>
+    Effect.sync(() => {
+      if (e instanceof CliExit) {
+        if (e.message) process.stderr.write(`${e.message}\n`)
+        process.exitCode = e.code
+      } else if (ValidationError.isValidationError(e)) {
+        process.exitCode = EXIT.ARGS
+      } else {
+        process.stderr.write(`Fatal error running command: ${String(e)}\n`)
+        process.exitCode = 20
+      }
+    })
+  ),
+  // only what @effect/cli needs (not all of NodeContext: fewer modules to load at start-up)
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
+)
+
+Effect.runPromise(program).catch((e) => {
+  process.stderr.write(`Fatal error running command: ${String(e)}\n`)
+  process.exitCode = 20
+})

@@ -1,0 +1,116 @@
+/** What every `aurora` verb shares: the config host, common options, exit codes. */
+
+import { createHash } from "node:crypto"
+import { readFileSync } from "node:fs"
+import { userInfo } from "node:os"
+import { resolve } from "node:path"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { type ClusterJobKey, type ConfigHost, parseBinding, type Source } from "../../domain/config/index.ts"
+import { isGoodIdentifier } from "../../domain/model/index.ts"
+
+/** Ends a verb with an exit code (spec §0.2) and an optional stderr message. */
+export class CliExit extends Schema.TaggedError<CliExit>()("CliExit", {
+  code: Schema.Number,
+  message: Schema.optional(Schema.String)
+}) {}
+
+export const EXIT = {
+  OK: 0,
+  DIE: 1,
+  ARGS: 2,
+  INVALID_CONFIGURATION: 3,
+  COMMAND_FAILURE: 4,
+  INVALID_PARAMETER: 6
+} as const
+
+export const localUser = (): string => {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER ?? "nobody"
+  }
+}
+
+export const nodeHost = (): ConfigHost => ({
+  env: process.env,
+  user: localUser(),
+  now: Date.now(),
+  cwd: process.cwd(),
+  readFile: (path) => {
+    try {
+      return readFileSync(path, "utf8")
+    } catch {
+      return undefined
+    }
+  },
+  digest: (algorithm, text) => {
+    try {
+      return createHash(algorithm).update(text, "utf8").digest("hex")
+    } catch {
+      return undefined
+    }
+  }
+})
+
+export const bindOption = Options.text("bind").pipe(
+  Options.withAlias("E"),
+  Options.withDescription("Bind a template variable: NAME=VALUE (repeatable)"),
+  Options.repeated
+)
+export const readJsonOption = Options.boolean("read-json").pipe(
+  Options.withDescription("Read the configuration file as JSON")
+)
+export const verboseOption = Options.boolean("verbose").pipe(Options.withAlias("v"))
+
+export const parseBindings = (raw: ReadonlyArray<string>) =>
+  Effect.forEach(raw, (b) =>
+    Either.match(parseBinding(b), {
+      onLeft: (message) => Effect.fail(new CliExit({ code: EXIT.ARGS, message })),
+      onRight: (pair) => Effect.succeed(pair)
+    })
+  )
+
+/** `CLUSTER/ROLE/ENV/NAME` (spec §2.2); a bad key is an argument error (exit 2). */
+export const parseClusterJobKey = (text: string): Effect.Effect<ClusterJobKey, CliExit> => {
+  const parts = text.split("/")
+  const bad = (why: string) =>
+    Effect.fail(
+      new CliExit({ code: EXIT.ARGS, message: `argument JOBKEY: Invalid job key "${text}": ${why}` })
+    )
+  if (parts.length !== 4) return bad("a job key must have the form CLUSTER/ROLE/ENV/NAME")
+  const [cluster, role, environment, name] = parts
+  if (cluster === "") return bad("cluster must not be empty")
+  for (const [what, v] of [
+    ["role", role],
+    ["environment", environment],
+    ["name", name]
+  ] as const) {
+    if (!isGoodIdentifier(v)) return bad(`${what} may contain only letters, digits, '_', '-' and '.'`)
+  }
+  return Effect.succeed({ cluster, role, environment, name })
+}
+
+/** Reads the configuration file; `failure` is the verb's exit code and error headline (spec §1.1, §1.7). */
+export const readSource = (
+  file: string,
+  json: boolean,
+  host: ConfigHost,
+  failure: { readonly code: number; readonly prefix: string } = {
+    code: EXIT.INVALID_CONFIGURATION,
+    prefix: "Error loading configuration"
+  }
+): Effect.Effect<Source, CliExit> => {
+  const path = resolve(file)
+  const text = host.readFile(path)
+  return text === undefined
+    ? Effect.fail(
+        new CliExit({ code: failure.code, message: `${failure.prefix}: Could not load resource ${file}` })
+      )
+    : Effect.succeed({ text, file: path, json })
+}
+
+export const out = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
+export const err = (line: string) => Effect.sync(() => process.stderr.write(`${line}\n`))
