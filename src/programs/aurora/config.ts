@@ -4,11 +4,11 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { clusterKeyToString, listJobs } from "../../domain/config/index.ts"
+import { nodeHost } from "../../layers/config/nodeHost.ts"
 import {
   bindOption,
   CliExit,
   EXIT,
-  nodeHost,
   out,
   parseBindings,
   readJsonOption,

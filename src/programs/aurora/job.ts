@@ -5,13 +5,12 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { inspectLines, loadJob, renderJson, toJobConfiguration } from "../../domain/config/index.ts"
+import { localUser, nodeHost } from "../../layers/config/nodeHost.ts"
 import {
   bindOption,
   CliExit,
   EXIT,
   err,
-  localUser,
-  nodeHost,
   out,
   parseBindings,
   parseClusterJobKey,

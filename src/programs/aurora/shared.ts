@@ -1,8 +1,5 @@
 /** What every `aurora` verb shares: the config host, common options, exit codes. */
 
-import { createHash } from "node:crypto"
-import { readFileSync } from "node:fs"
-import { userInfo } from "node:os"
 import { resolve } from "node:path"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
@@ -25,35 +22,6 @@ export const EXIT = {
   COMMAND_FAILURE: 4,
   INVALID_PARAMETER: 6
 } as const
-
-export const localUser = (): string => {
-  try {
-    return userInfo().username
-  } catch {
-    return process.env.USER ?? "nobody"
-  }
-}
-
-export const nodeHost = (): ConfigHost => ({
-  env: process.env,
-  user: localUser(),
-  now: Date.now(),
-  cwd: process.cwd(),
-  readFile: (path) => {
-    try {
-      return readFileSync(path, "utf8")
-    } catch {
-      return undefined
-    }
-  },
-  digest: (algorithm, text) => {
-    try {
-      return createHash(algorithm).update(text, "utf8").digest("hex")
-    } catch {
-      return undefined
-    }
-  }
-})
 
 export const bindOption = Options.text("bind").pipe(
   Options.withAlias("E"),

@@ -1,12 +1,14 @@
 import { readFileSync } from "node:fs"
 import { Either } from "effect"
+import { evaluateConfig, executorData } from "../../domain/config/index.ts"
 import { decodeWithMessages } from "../../domain/model/decode.ts"
 import { type Task, Task as TaskSchema, taskName } from "../../domain/thermos/config.ts"
+import { nodeHost } from "../../layers/config/nodeHost.ts"
 
 /**
- * Loads the task `thermos run` should run from a config file. Today: JSON, either a Thermos task
- * (`{"processes": ...}`), a job / executor data (`{"task": {...}}`), or a list under `tasks` or
- * `jobs`. `.aurora` files will be evaluated by the config module; this is the one place to wire it.
+ * Loads the task `thermos run` should run from a config file: an `.aurora` file (the tasks of its
+ * jobs, evaluated by the config module), or JSON: a Thermos task (`{"processes": ...}`), a job or
+ * executor data (`{"task": {...}}`), or a list under `tasks` or `jobs`.
  */
 export const loadTaskConfig = (path: string, wanted?: string): Either.Either<Task, string> => {
   let text: string
@@ -15,15 +17,9 @@ export const loadTaskConfig = (path: string, wanted?: string): Either.Either<Tas
   } catch (e) {
     return Either.left(`Could not read config ${path}: ${(e as Error).message}`)
   }
-  if (path.endsWith(".aurora"))
-    return Either.left(`${path}: loading .aurora files is not available yet in thermos run; pass a JSON task`)
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (e) {
-    return Either.left(`${path}: not valid JSON: ${(e as Error).message}`)
-  }
-  const candidates = candidatesOf(json)
+  const parsed = path.endsWith(".aurora") ? auroraTasks(text, path) : jsonCandidates(text, path)
+  if (Either.isLeft(parsed)) return Either.left(parsed.left)
+  const candidates = parsed.right
   if (candidates.length === 0) return Either.left(`${path}: no tasks found`)
   const decoded: Array<Task> = []
   for (const [i, c] of candidates.entries()) {
@@ -43,6 +39,23 @@ export const loadTaskConfig = (path: string, wanted?: string): Either.Either<Tas
     )
   return Either.right(decoded[0])
 }
+
+const jsonCandidates = (text: string, path: string): Either.Either<ReadonlyArray<unknown>, string> => {
+  try {
+    return Either.right(candidatesOf(JSON.parse(text)))
+  } catch (e) {
+    return Either.left(`${path}: not valid JSON: ${(e as Error).message}`)
+  }
+}
+
+/** The Thermos task of every job in an `.aurora` file, as the executor would receive it (§4.4). */
+const auroraTasks = (text: string, path: string): Either.Either<ReadonlyArray<unknown>, string> =>
+  Either.flatMap(evaluateConfig(text, path, nodeHost()), ({ jobs }) =>
+    Either.try({
+      try: () => jobs.map((job) => (JSON.parse(executorData(job)) as { task?: unknown }).task),
+      catch: (e) => `${path}: ${e instanceof Error ? e.message : String(e)}`
+    })
+  )
 
 const candidatesOf = (json: unknown): ReadonlyArray<unknown> => {
   if (json === null || typeof json !== "object") return []
