@@ -28,46 +28,10 @@ export const resourceType = (r: Resource): ResourceType =>
           ? "PORTS"
           : "GPUS"
 
-/** A resource's scalar contribution: a named port counts as one port. */
-export const resourceValue = (r: Resource): number =>
-  "numCpus" in r
-    ? r.numCpus
-    : "ramMb" in r
-      ? r.ramMb
-      : "diskMb" in r
-        ? r.diskMb
-        : "namedPort" in r
-          ? 1
-          : r.numGpus
-
 export const ResourceAggregate = Schema.Struct({ resources: Schema.Array(Resource) }).annotations({
   identifier: "ResourceAggregate"
 })
 export type ResourceAggregate = typeof ResourceAggregate.Type
-
-export interface ResourceTotals {
-  readonly numCpus: number
-  readonly ramMb: number
-  readonly diskMb: number
-  readonly numGpus: number
-  readonly ports: number
-}
-
-export const totals = (resources: ReadonlyArray<Resource>): ResourceTotals => {
-  let numCpus = 0
-  let ramMb = 0
-  let diskMb = 0
-  let numGpus = 0
-  let ports = 0
-  for (const r of resources) {
-    if ("numCpus" in r) numCpus += r.numCpus
-    else if ("ramMb" in r) ramMb += r.ramMb
-    else if ("diskMb" in r) diskMb += r.diskMb
-    else if ("namedPort" in r) ports += 1
-    else numGpus += r.numGpus
-  }
-  return { numCpus, ramMb, diskMb, numGpus, ports }
-}
 
 export const namedPorts = (resources: ReadonlyArray<Resource>): ReadonlyArray<string> =>
   resources.flatMap((r) => ("namedPort" in r ? [r.namedPort] : []))

@@ -52,7 +52,9 @@ const run = Command.make(
       Options.repeated,
       Options.withDescription("Set an environment variable: -E NAME=VALUE")
     ),
-    config: Args.text({ name: "config" }).pipe(Args.withDescription("Task config: an .aurora file, or a JSON Thermos task"))
+    config: Args.text({ name: "config" }).pipe(
+      Args.withDescription("Task config: an .aurora file, or a JSON Thermos task")
+    )
   },
   (a) => runCommand(a)
 ).pipe(Command.withDescription("Run a task locally, in the foreground; ^C kills it"))

@@ -1,7 +1,7 @@
 import { fail } from "./errors.ts"
 import type { Interpreter } from "./evaluator.ts"
 import { formatSpec } from "./format.ts"
-import { getAttribute, sortValues } from "./methods.ts"
+import { dictUpdate, getAttribute, sortValues } from "./methods.ts"
 import {
   charge,
   compare,
@@ -185,17 +185,7 @@ export const makeBuiltins = (it: () => Interpreter, files: FileReader): Map<stri
   b.set("frozenset", b.get("set")!)
   def("dict", (a, kw) => {
     const d = new PyDict()
-    if (a.length > 0) {
-      const src = a[0]
-      if (src instanceof PyDict) for (const [k, v] of src.entries()) d.set(k, v)
-      else
-        for (const pair of iterate(src)) {
-          const kv = iterate(pair)
-          if (kv.length !== 2) fail("ValueError", "dictionary update sequence element has wrong length")
-          d.set(kv[0], kv[1])
-        }
-    }
-    for (const [k, v] of kw) d.set(k, v)
+    dictUpdate(d, a[0], kw)
     return d
   })
   def("sorted", (a, kw) => {

@@ -305,6 +305,20 @@ const LIST_METHODS: Record<string, Method> = {
   copy: (l: PyList) => new PyList([...l.items])
 }
 
+/** `d.update(src, **kw)`, also behind `dict(src, **kw)`: a mapping or an iterable of pairs. */
+export const dictUpdate = (d: PyDict, src: Value | undefined, kw: Kwargs): void => {
+  if (src !== undefined) {
+    if (src instanceof PyDict) for (const [k, v] of src.entries()) d.set(k, v)
+    else
+      for (const pair of iterate(src)) {
+        const kv = iterate(pair)
+        if (kv.length !== 2) fail("ValueError", "dictionary update sequence element has wrong length")
+        d.set(kv[0], kv[1])
+      }
+  }
+  for (const [k, v] of kw) d.set(k, v)
+}
+
 export const sortValues = (items: Value[], kw: Kwargs, it: Interpreter): Value[] => {
   const key = kw.get("key") ?? null
   const rev = truthy(kw.get("reverse") ?? false)
@@ -340,17 +354,7 @@ const DICT_METHODS: Record<string, Method> = {
     return v as Value
   },
   update: (d: PyDict, a, kw) => {
-    if (a[0] !== undefined) {
-      const src = a[0]
-      if (src instanceof PyDict) for (const [k, v] of src.entries()) d.set(k, v)
-      else
-        for (const pair of iterate(src)) {
-          const kv = iterate(pair)
-          if (kv.length !== 2) fail("ValueError", "dictionary update sequence element has wrong length")
-          d.set(kv[0], kv[1])
-        }
-    }
-    for (const [k, v] of kw) d.set(k, v)
+    dictUpdate(d, a[0], kw)
     return null
   },
   copy: (d: PyDict) => PyDict.from(d.entries()),
