@@ -1,0 +1,3 @@
+export * from "./node.ts"
+export * from "./replica.ts"
+export * from "./types.ts"
