@@ -1,0 +1,168 @@
+// Drives one log member: a single fiber takes every queued input, steps the pure Paxos node through
+// all of them, persists their records in one transaction (one disk sync for the whole batch), then
+// sends, then completes appends. This is the ReplicatedLog service.
+import {
+  Clock,
+  Deferred,
+  Duration,
+  Effect,
+  PubSub,
+  Queue,
+  Random,
+  Schedule,
+  type Scope,
+  Stream
+} from "effect"
+import {
+  type Durable,
+  type Envelope,
+  type Input,
+  initNode,
+  type PaxosConfig,
+  type Result,
+  step,
+  type Value
+} from "../../domain/paxos/index.ts"
+import {
+  type LogAppendError,
+  LogCoordinatorDemoted,
+  type LogEntry,
+  type LogEvent,
+  LogNotVoting,
+  type LogStorageFailed,
+  LogWriteTimeout,
+  notVotingMessage,
+  type ReplicatedLogShape
+} from "../../services/ReplicatedLog.ts"
+import type { Bytes, ReplicaStore } from "./store.ts"
+import type { Transport } from "./transport.ts"
+
+export interface MemberOptions {
+  readonly config: PaxosConfig
+  readonly store: ReplicaStore
+  readonly transport: Transport
+  /** Aurora's -native_log_write_timeout (3 s). */
+  readonly writeTimeout?: Duration.DurationInput
+}
+
+export const makeLogMember = (
+  opts: MemberOptions
+): Effect.Effect<ReplicatedLogShape, LogStorageFailed, Scope.Scope> =>
+  Effect.gen(function* () {
+    const replica = yield* opts.store.load
+    const node = initNode(
+      opts.config,
+      replica,
+      yield* Clock.currentTimeMillis,
+      yield* Random.nextIntBetween(1, 2 ** 30)
+    )
+    const inbox = yield* Queue.unbounded<Input<Bytes>>()
+    const events = yield* PubSub.unbounded<LogEvent>()
+    const waiters = new Map<number, Deferred.Deferred<ReadonlyArray<number>, LogAppendError>>()
+    let nextId = 0
+    let broken: LogStorageFailed | undefined
+
+    const complete = (r: Result) => {
+      const d = waiters.get(r.id)
+      if (!d) return
+      waiters.delete(r.id)
+      if (r._tag === "Appended") Deferred.unsafeDone(d, Effect.succeed(r.positions))
+      else if (r.reason === "Demoted")
+        Deferred.unsafeDone(
+          d,
+          Effect.fail(
+            new LogCoordinatorDemoted({ message: "log coordinator demoted: another writer exists" })
+          )
+        )
+      else
+        Deferred.unsafeDone(
+          d,
+          Effect.fail(
+            new LogNotVoting({ status: node.replica.status, message: notVotingMessage(node.replica.status) })
+          )
+        )
+    }
+
+    const runBatch = Effect.gen(function* () {
+      const batch = yield* Queue.takeBetween(inbox, 1, 4096)
+      const persist: Array<Durable<Bytes>> = []
+      const send: Array<Envelope<Bytes>> = []
+      const results: Array<Result> = []
+      const evs: Array<LogEvent> = []
+      for (const input of batch) {
+        const ready = step(node, input)
+        for (const p of ready.persist) persist.push(p)
+        for (const s of ready.send) send.push(s)
+        for (const r of ready.results) results.push(r)
+        for (const e of ready.events) evs.push(e)
+      }
+      yield* opts.store.persist(persist)
+      opts.transport.send(send)
+      for (const r of results) complete(r)
+      if (evs.length > 0) yield* PubSub.publishAll(events, evs)
+    })
+
+    const loop = Effect.forever(runBatch).pipe(
+      Effect.catchAll((e) =>
+        Effect.sync(() => {
+          // A replica that cannot persist must not answer again: stop and fail everyone waiting.
+          broken = e
+          for (const d of waiters.values()) Deferred.unsafeDone(d, Effect.fail(e))
+          waiters.clear()
+        })
+      )
+    )
+    yield* Effect.forkScoped(loop)
+    yield* opts.transport.listen((e) => {
+      if (e.to === opts.config.id) Queue.unsafeOffer(inbox, { _tag: "Receive", from: e.from, msg: e.msg })
+    })
+    const tickEvery = Math.max(5, Math.floor(opts.config.retryMs / 2))
+    yield* Effect.forkScoped(
+      Clock.currentTimeMillis.pipe(
+        Effect.flatMap((now) => Queue.offer(inbox, { _tag: "Tick", now })),
+        Effect.repeat(Schedule.spaced(Duration.millis(tickEvery)))
+      )
+    )
+    yield* Queue.offer(inbox, { _tag: "Tick", now: yield* Clock.currentTimeMillis })
+
+    const timeout = opts.writeTimeout ?? Duration.seconds(3)
+    const submit = (values: ReadonlyArray<Value<Bytes>>) =>
+      Effect.gen(function* () {
+        if (broken) return yield* broken
+        const id = ++nextId
+        const d = yield* Deferred.make<ReadonlyArray<number>, LogAppendError>()
+        waiters.set(id, d)
+        Queue.unsafeOffer(inbox, { _tag: "Append", id, values })
+        return yield* Deferred.await(d).pipe(
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () =>
+              new LogWriteTimeout({
+                message: `log append not acknowledged by a quorum within ${Duration.format(timeout)}`
+              })
+          }),
+          Effect.ensuring(Effect.sync(() => waiters.delete(id)))
+        )
+      })
+
+    const read = (from: number, to: number) =>
+      Effect.sync(() => {
+        const out: Array<LogEntry> = []
+        const r = node.replica
+        const hi = Math.min(to, node.applied)
+        for (let p = Math.max(from, r.begin); p <= hi; p++) {
+          const a = r.actions.get(p)
+          if (a?.learned && a.value?._tag === "Data") out.push({ position: p, data: a.value.data })
+        }
+        return out
+      })
+
+    return {
+      append: (entries) => submit(entries.map((data) => ({ _tag: "Data", data }) as const)),
+      read,
+      truncate: (position) => submit([{ _tag: "Truncate", to: position }]).pipe(Effect.asVoid),
+      position: Effect.sync(() => ({ begin: node.replica.begin, end: node.applied })),
+      status: Effect.sync(() => node.replica.status),
+      events: Stream.fromPubSub(events)
+    } satisfies ReplicatedLogShape
+  })
