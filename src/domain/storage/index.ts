@@ -1,0 +1,3 @@
+export * from "./ops.ts"
+export * from "./snapshot.ts"
+export * from "./stores.ts"
