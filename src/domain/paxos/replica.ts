@@ -88,7 +88,7 @@ export const learn = <D>(
   const prev = r.actions.get(position)
   if (prev?.learned) return false
   const action: Action<D> = { ...(prev ?? noneAction(position)), value, learned: true }
-  const rec: Durable<D> = { _tag: "Action", action }
+  const rec: Durable<D> = { _tag: "Action", action, lazy: true }
   applyDurable(r, rec)
   persist.push(rec)
   if (value._tag === "Truncate") truncate(r, value.to, persist)
@@ -97,7 +97,7 @@ export const learn = <D>(
 
 export const truncate = <D>(r: ReplicaState<D>, begin: number, persist: Array<Durable<D>>) => {
   if (begin <= r.begin) return
-  const rec: Durable<D> = { _tag: "Truncated", begin }
+  const rec: Durable<D> = { _tag: "Truncated", begin, lazy: true }
   applyDurable(r, rec)
   persist.push(rec)
 }

@@ -17,11 +17,19 @@ export interface Action<D> {
   readonly learned: boolean
 }
 
-/** Records that must be on disk before the messages of the same step leave. */
+/**
+ * Records that must be on disk before the replies of the same step leave. `lazy` records (learned
+ * marks and the truncations they cause) may be lost in a crash without harm: a replica that forgets
+ * it learned a position relearns it; so they need not be synced, only written in order.
+ */
 export type Durable<D> =
   | { readonly _tag: "Metadata"; readonly status: ReplicaStatus; readonly promised: number }
-  | { readonly _tag: "Action"; readonly action: Action<D> }
-  | { readonly _tag: "Truncated"; readonly begin: number }
+  | { readonly _tag: "Action"; readonly action: Action<D>; readonly lazy?: boolean }
+  | { readonly _tag: "Truncated"; readonly begin: number; readonly lazy?: boolean }
+
+/** Requests carry no promise of this member's own, so they may leave before its records are on disk. */
+export const isRequest = (m: { readonly _tag: string }): boolean =>
+  m._tag === "Promise" || m._tag === "Write" || m._tag === "Recover"
 
 /** `position: null` is the implicit promise covering every position not yet learned. */
 export type Message<D> =

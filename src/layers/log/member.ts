@@ -18,6 +18,7 @@ import {
   type Envelope,
   type Input,
   initNode,
+  isRequest,
   type PaxosConfig,
   type Result,
   step,
@@ -44,6 +45,10 @@ export interface MemberOptions {
   /** Aurora's -native_log_write_timeout (3 s). */
   readonly writeTimeout?: Duration.DurationInput
 }
+
+const afterPendingIo = Effect.async<void>((resume) => {
+  setImmediate(() => resume(Effect.void))
+})
 
 export const makeLogMember = (
   opts: MemberOptions
@@ -84,21 +89,38 @@ export const makeLogMember = (
     }
 
     const runBatch = Effect.gen(function* () {
-      const batch = yield* Queue.takeBetween(inbox, 1, 4096)
+      const first = yield* Queue.take(inbox)
+      // Let every I/O callback that is ready run first, so one batch (one disk sync) takes them all.
+      yield* afterPendingIo
+      const batch = [first, ...(yield* Queue.takeUpTo(inbox, 4096))]
       const persist: Array<Durable<Bytes>> = []
       const send: Array<Envelope<Bytes>> = []
       const results: Array<Result> = []
       const evs: Array<LogEvent> = []
+      const early: Array<Envelope<Bytes>> = []
       for (const input of batch) {
         const ready = step(node, input)
         for (const p of ready.persist) persist.push(p)
-        for (const s of ready.send) send.push(s)
+        for (const s of ready.send) (isRequest(s.msg) ? early : send).push(s)
         for (const r of ready.results) results.push(r)
         for (const e of ready.events) evs.push(e)
       }
+      // Requests go out while our own records are synced (peers write in parallel with us). A chosen
+      // fact (Learned, Appended) only rests on acceptances already synced in an earlier batch unless
+      // this batch accepts at that position itself, so it goes early too. Replies wait for the sync.
+      const syncing = new Set<number>()
+      for (const p of persist) if (p._tag === "Action" && !p.lazy) syncing.add(p.action.position)
+      const late: Array<Envelope<Bytes>> = []
+      for (const e of send) (e.msg._tag === "Learned" && !syncing.has(e.msg.position) ? early : late).push(e)
+      const lateResults: Array<Result> = []
+      for (const r of results) {
+        if (r._tag === "Appended" && r.positions.some((p) => syncing.has(p))) lateResults.push(r)
+        else complete(r)
+      }
+      if (early.length > 0) opts.transport.send(early)
       yield* opts.store.persist(persist)
-      opts.transport.send(send)
-      for (const r of results) complete(r)
+      opts.transport.send(late)
+      for (const r of lateResults) complete(r)
       if (evs.length > 0) yield* PubSub.publishAll(events, evs)
     })
 

@@ -108,37 +108,67 @@ export const makeSqliteStore = (
       return r
     })
 
-    const write = (rec: Durable<Bytes>) => {
-      switch (rec._tag) {
-        case "Metadata":
-          return run("persist", "UPDATE metadata SET status = ?, promised = ? WHERE id = 1", [
-            rec.status,
-            rec.promised
-          ])
-        case "Truncated":
-          return run("persist", "DELETE FROM actions WHERE position < ?", [rec.begin]).pipe(
-            Effect.zipRight(
-              run("persist", "UPDATE metadata SET begin = max(begin, ?) WHERE id = 1", [rec.begin])
-            )
-          )
-        case "Action": {
-          const a = rec.action
-          const [kind, data] = encodeValue(a.value)
-          return run(
-            "persist",
-            "INSERT OR REPLACE INTO actions (position, promised, ballot, kind, data, learned) VALUES (?, ?, ?, ?, ?, ?)",
-            [a.position, a.promised, a.ballot, kind, data, a.learned ? 1 : 0]
-          )
-        }
+    const upsert = (actions: ReadonlyArray<Action<Bytes>>) => {
+      const params: Array<unknown> = []
+      for (const a of actions) {
+        const [kind, data] = encodeValue(a.value)
+        params.push(a.position, a.promised, a.ballot, kind, data, a.learned ? 1 : 0)
       }
+      return run(
+        "persist",
+        `INSERT OR REPLACE INTO actions (position, promised, ballot, kind, data, learned) VALUES ${actions.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+        params
+      )
     }
 
-    const persist = (records: ReadonlyArray<Durable<Bytes>>) =>
-      records.length === 0
-        ? Effect.void
-        : sql
-            .withTransaction(Effect.forEach(records, write, { discard: true }))
-            .pipe(Effect.mapError((e) => (e instanceof LogStorageFailed ? e : failed("persist")(e))))
+    // Runs of actions become multi-row upserts (the last record of a position wins), in record order.
+    const writeAll = (records: ReadonlyArray<Durable<Bytes>>) =>
+      Effect.gen(function* () {
+        let run_ = new Map<number, Action<Bytes>>()
+        const flush = function* () {
+          const list = [...run_.values()]
+          run_ = new Map()
+          for (let i = 0; i < list.length; i += 64) yield* upsert(list.slice(i, i + 64))
+        }
+        for (const rec of records) {
+          if (rec._tag === "Action") {
+            run_.delete(rec.action.position)
+            run_.set(rec.action.position, rec.action)
+            continue
+          }
+          yield* flush()
+          if (rec._tag === "Metadata")
+            yield* run("persist", "UPDATE metadata SET status = ?, promised = ? WHERE id = 1", [
+              rec.status,
+              rec.promised
+            ])
+          else {
+            yield* run("persist", "DELETE FROM actions WHERE position < ?", [rec.begin])
+            yield* run("persist", "UPDATE metadata SET begin = max(begin, ?) WHERE id = 1", [rec.begin])
+          }
+        }
+        yield* flush()
+      })
+
+    // Only batches holding a promise or an accepted value need a sync; learned marks ride along
+    // unsynced and are made durable by the next synced commit (the WAL is written in order).
+    let synchronous = "FULL"
+    const persist = (records: ReadonlyArray<Durable<Bytes>>) => {
+      if (records.length === 0) return Effect.void
+      const mode = records.some((r) => r._tag === "Metadata" || !r.lazy) ? "FULL" : "OFF"
+      const setMode =
+        mode === synchronous
+          ? Effect.void
+          : run("pragma", `PRAGMA synchronous = ${mode}`).pipe(
+              Effect.tap(() => {
+                synchronous = mode
+              })
+            )
+      return setMode.pipe(
+        Effect.zipRight(sql.withTransaction(writeAll(records))),
+        Effect.mapError((e) => (e instanceof LogStorageFailed ? e : failed("persist")(e)))
+      )
+    }
 
     // What `mesos-log initialize` did: mark a brand-new replica VOTING.
     const initialize = Effect.gen(function* () {

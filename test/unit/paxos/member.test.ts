@@ -81,12 +81,21 @@ describe("ReplicatedLog members", () => {
         members[2] = yield* start(2, scopes[2])
         network.faults.drop = 0
         let ok = false
+        let lastPosition = 0
         for (let attempt = 0; attempt < 20 && !ok; attempt++) {
           const r = yield* Effect.either(members[2].append([bytes("last")]))
-          ok = r._tag === "Right"
+          if (r._tag === "Right") {
+            ok = true
+            lastPosition = r.right[0]
+          }
         }
         acked.push("last")
-        const pos = yield* members[2].position
+        // Earlier positions are learned by fill-in rounds after the election; wait for them.
+        let pos = yield* members[2].position
+        for (let i = 0; i < 200 && pos.end < lastPosition; i++) {
+          yield* Effect.sleep("10 millis")
+          pos = yield* members[2].position
+        }
         const read = (yield* members[2].read(pos.begin, pos.end)).map((e) => text(e.data))
         for (const s of scopes) yield* Scope.close(s, Exit.void)
         return { acked, read, ok }
