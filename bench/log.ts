@@ -41,8 +41,15 @@ const measure = async (inflight: number, op: () => Promise<unknown>): Promise<Re
   )
   const elapsed = (performance.now() - start) / 1000
   latencies.sort((a, b) => a - b)
-  const q = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0).toFixed(2))
-  return { inflight, appendsPerSec: Math.round(latencies.length / elapsed), p50Ms: q(0.5), p99Ms: q(0.99), errors }
+  const q = (p: number) =>
+    Number((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0).toFixed(2))
+  return {
+    inflight,
+    appendsPerSec: Math.round(latencies.length / elapsed),
+    p50Ms: q(0.5),
+    p99Ms: q(0.99),
+    errors
+  }
 }
 
 const runOurs = async (): Promise<Array<Result>> => {
@@ -72,7 +79,9 @@ const runEtcd = async (bin: string): Promise<Array<Result>> => {
   const root = mkdtempSync(join(tmpdir(), "bench-etcd-"))
   const procs: Array<ChildProcess> = []
   try {
-    const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), peer: await freePort() })))
+    const ports = await Promise.all(
+      [0, 1, 2].map(async () => ({ client: await freePort(), peer: await freePort() }))
+    )
     const initial = ports.map((p, i) => `e${i}=http://127.0.0.1:${p.peer}`).join(",")
     ports.forEach((p, i) => {
       const child = spawn(
@@ -93,7 +102,10 @@ const runEtcd = async (bin: string): Promise<Array<Result>> => {
       procs.push(child)
     })
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
-    const body = JSON.stringify({ key: Buffer.from("bench").toString("base64"), value: Buffer.from(ENTRY).toString("base64") })
+    const body = JSON.stringify({
+      key: Buffer.from("bench").toString("base64"),
+      value: Buffer.from(ENTRY).toString("base64")
+    })
     let k = 0
     const put = () =>
       new Promise<void>((resolve, reject) => {
@@ -103,7 +115,9 @@ const runEtcd = async (bin: string): Promise<Array<Result>> => {
           { host: "127.0.0.1", port: ports[0].client, path: "/v3/kv/put", method: "POST", agent },
           (res) => {
             res.resume()
-            res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))))
+            res.on("end", () =>
+              res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))
+            )
           }
         )
         req.on("error", reject)

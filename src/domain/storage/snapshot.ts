@@ -102,3 +102,19 @@ export const reduplicate = (d: DeduplicatedSnapshot): { snapshot: Snapshot } | {
   }
   return { snapshot: { ...d.partialSnapshot, tasks } }
 }
+
+/** Like `reduplicate`, but attaches configs to the decoded objects themselves (it owns `d`): no copies. */
+export const reduplicateInPlace = (d: DeduplicatedSnapshot): { snapshot: Snapshot } | { error: string } => {
+  const tasks: Array<ScheduledTask> = new Array(d.partialTasks.length)
+  for (let i = 0; i < d.partialTasks.length; i++) {
+    const p = d.partialTasks[i]
+    const task = d.taskConfigs[p.taskConfigId]
+    if (task === undefined)
+      return {
+        error: `snapshot task ${p.task.assignedTask.taskId} names task config ${p.taskConfigId}, which does not exist`
+      }
+    ;(p.task.assignedTask as { task?: TaskConfig }).task = task
+    tasks[i] = p.task as ScheduledTask
+  }
+  return { snapshot: { ...d.partialSnapshot, tasks } }
+}

@@ -58,8 +58,19 @@ const index = (m: Map<string, Set<string>>, key: string | undefined, id: string,
   }
 }
 
+// Tasks of one job share their config (and its key object) after a snapshot, so cache the key string.
+const keyStrings = new WeakMap<JobKey, string>()
+const jobString = (k: JobKey): string => {
+  let s = keyStrings.get(k)
+  if (s === undefined) {
+    s = jobKeyToString(k)
+    keyStrings.set(k, s)
+  }
+  return s
+}
+
 const unindexTask = (s: Stores, t: ScheduledTask) => {
-  index(s.tasksByJob, jobKeyToString(t.assignedTask.task.job), t.assignedTask.taskId, false)
+  index(s.tasksByJob, jobString(t.assignedTask.task.job), t.assignedTask.taskId, false)
   index(s.tasksByHost, t.assignedTask.slaveHost, t.assignedTask.taskId, false)
 }
 
@@ -68,7 +79,7 @@ export const saveTask = (s: Stores, t: ScheduledTask) => {
   const prev = s.tasks.get(id)
   if (prev) unindexTask(s, prev)
   s.tasks.set(id, t)
-  index(s.tasksByJob, jobKeyToString(t.assignedTask.task.job), id, true)
+  index(s.tasksByJob, jobString(t.assignedTask.task.job), id, true)
   index(s.tasksByHost, t.assignedTask.slaveHost, id, true)
 }
 

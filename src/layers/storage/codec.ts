@@ -9,7 +9,7 @@ import {
   type DeduplicatedSnapshot,
   deduplicate,
   type Op,
-  reduplicate,
+  reduplicateInPlace,
   type Snapshot,
   type Transaction
 } from "../../domain/storage/index.ts"
@@ -106,7 +106,7 @@ const decodeDeflated = (body: Uint8Array): Snapshot => {
   const d = parseJson(raw, "snapshot") as DeduplicatedSnapshot
   if (!d || !Array.isArray(d.partialTasks) || !Array.isArray(d.taskConfigs) || !d.partialSnapshot)
     throw new Corrupt("snapshot lacks its tasks or task configs")
-  const r = reduplicate(d)
+  const r = reduplicateInPlace(d)
   if ("error" in r) throw new Corrupt(r.error)
   return r.snapshot
 }

@@ -105,3 +105,17 @@ describe("ReplicatedLog members", () => {
     expect(result.read).toEqual(result.acked)
   })
 })
+
+describe("log settings", () => {
+  it("refuses a quorum that is not a majority of the replicas", async () => {
+    const network = makeMemoryNetwork(1)
+    const exit = await Effect.runPromiseExit(
+      Effect.scoped(
+        makeMember(0, [0, 1, 2, 3], { quorum: 2 }, makeMemoryStore("VOTING"), network.transport(0))
+      )
+    )
+    expect(String(Exit.isFailure(exit) && exit.cause)).toMatch(
+      /--native_log_quorum_size: quorum 2 is not a majority of 4 replicas \(use 3\)/
+    )
+  })
+})
