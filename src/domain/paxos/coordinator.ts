@@ -74,8 +74,12 @@ export const startElection = <D>(ctx: StepCtx<D>, purpose: "lead" | "catchup") =
 
 export const submitAppend = <D>(ctx: StepCtx<D>, id: number, values: ReadonlyArray<Value<D>>) => {
   const c = ctx.node.coord
-  if (ctx.node.replica.status !== "VOTING") {
-    ctx.ready.results.push({ _tag: "AppendFailed", id, reason: "NotVoting" })
+  const status = ctx.node.replica.status
+  if (status !== "VOTING") {
+    // A replica on its way to VOTING holds appends until it gets there; an uninitialized one refuses.
+    const becoming = status === "RECOVERING" || status === "STARTING" || ctx.node.config.autoInitialize
+    if (becoming) c.queue.push({ id, values })
+    else ctx.ready.results.push({ _tag: "AppendFailed", id, reason: "NotVoting" })
     return
   }
   c.queue.push({ id, values })
@@ -147,7 +151,8 @@ const elected = <D>(ctx: StepCtx<D>) => {
   c.fillEnd = c.next - 1
   if (c.purpose === "lead") ctx.ready.events.push({ _tag: "Elected", ballot: c.ballot, end: c.fillEnd })
   pumpFill(ctx)
-  drain(ctx)
+  // A catch-up round only learns; client appends wait until this replica votes and leads.
+  if (c.purpose === "lead") drain(ctx)
 }
 
 const drain = <D>(ctx: StepCtx<D>) => {
@@ -183,6 +188,7 @@ const pumpFill = <D>(ctx: StepCtx<D>) => {
     ctx.ready.events.push({ _tag: "StatusChanged", status: "VOTING" })
     c.phase = "idle"
     c.purpose = "lead"
+    startHeldAppends(ctx)
   }
 }
 
@@ -240,7 +246,8 @@ export const coordinatorTick = <D>(ctx: StepCtx<D>) => {
   if (c.phase === "idle") {
     if (c.retryAt !== 0 && now >= c.retryAt) {
       c.retryAt = 0
-      if (c.purpose === "catchup" || c.queue.length > 0) startElection(ctx, c.purpose)
+      if (c.purpose === "catchup" || (c.queue.length > 0 && ctx.node.replica.status === "VOTING"))
+        startElection(ctx, c.purpose)
     } else if (ctx.node.replica.status === "RECOVERING" && c.retryAt === 0) startElection(ctx, "catchup")
     return
   }
@@ -263,4 +270,11 @@ export const coordinatorTick = <D>(ctx: StepCtx<D>) => {
     for (const m of ctx.node.config.members)
       if (!round.oks.has(m)) ctx.send(m, { _tag: "Promise", ballot: c.ballot, position })
   }
+}
+
+/** Once this replica votes, appends held while it was not VOTING start an election. */
+export const startHeldAppends = <D>(ctx: StepCtx<D>) => {
+  const c = ctx.node.coord
+  if (ctx.node.replica.status === "VOTING" && c.queue.length > 0 && c.phase === "idle" && c.retryAt === 0)
+    startElection(ctx, "lead")
 }

@@ -1,7 +1,7 @@
 // Replica start-up: an EMPTY replica catches up from a quorum of VOTING peers (EMPTY → RECOVERING → VOTING),
 // or, when auto-initialization is on, a brand-new cluster initializes itself in two phases
 // (EMPTY → STARTING when all are EMPTY/STARTING, STARTING → VOTING when all are STARTING/VOTING).
-import { startElection } from "./coordinator.ts"
+import { startElection, startHeldAppends } from "./coordinator.ts"
 import type { StepCtx } from "./node.ts"
 import { setStatus } from "./replica.ts"
 import type { Message, ReplicaStatus } from "./types.ts"
@@ -23,6 +23,7 @@ export const recoveryTick = <D>(ctx: StepCtx<D>) => {
 const change = <D>(ctx: StepCtx<D>, status: ReplicaStatus) => {
   setStatus(ctx.node.replica, status, 0, ctx.ready.persist)
   ctx.ready.events.push({ _tag: "StatusChanged", status })
+  startHeldAppends(ctx)
 }
 
 export const recoveryReceive = <D>(

@@ -106,3 +106,25 @@ export const decodeEnvelope = (f: Frame): Envelope<Bytes> => {
     } as unknown as Message<Bytes>
   return { from: h.from, to: h.to, msg }
 }
+
+/** Coalesces the writes made to a socket in one turn of the event loop into one system call. */
+export const corkedWriter = (socket: {
+  cork(): void
+  uncork(): void
+  write(b: Uint8Array): boolean
+  destroyed: boolean
+}) => {
+  let corked = false
+  return (buf: Uint8Array) => {
+    if (socket.destroyed) return
+    if (!corked) {
+      corked = true
+      socket.cork()
+      setImmediate(() => {
+        corked = false
+        socket.uncork()
+      })
+    }
+    socket.write(buf)
+  }
+}

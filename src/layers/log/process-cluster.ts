@@ -25,7 +25,10 @@ export interface ProcessCluster {
   readonly ports: ReadonlyArray<number>
   readonly dirs: ReadonlyArray<string>
   start(id: number): Promise<void>
+  /** kill -9 */
   kill(id: number): Promise<void>
+  /** SIGTERM: a clean exit. */
+  stop(id: number): Promise<void>
   /** Deletes a stopped replica's files. */
   wipe(id: number): void
   close(): Promise<void>
@@ -53,7 +56,9 @@ export const startCluster = async (
         members,
         writeTimeoutMs: opts.writeTimeoutMs ?? 10_000
       }
-      const child = spawn(process.execPath, ["--import", "tsx", SERVER, JSON.stringify(options)], {
+      // REPLICA_NODE_ARGS passes extra node flags to replicas (e.g. --cpu-prof when profiling).
+      const extra = process.env.REPLICA_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? []
+      const child = spawn(process.execPath, [...extra, "--import", "tsx", SERVER, JSON.stringify(options)], {
         stdio: ["ignore", "pipe", "pipe"]
       })
       procs[id] = child
@@ -68,20 +73,22 @@ export const startCluster = async (
       })
       child.once("exit", (code) => reject(new Error(`replica ${id} exited (${code}) before READY: ${err}`)))
     })
-  const kill = (id: number) =>
+  const signal = (id: number, sig: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
       const p = procs[id]
       procs[id] = undefined
       if (!p || p.exitCode !== null || p.signalCode !== null) return resolve()
       p.once("exit", () => resolve())
-      p.kill("SIGKILL")
+      p.kill(sig)
     })
+  const kill = (id: number) => signal(id, "SIGKILL")
   await Promise.all(ports.map((_, i) => start(i)))
   return {
     ports,
     dirs,
     start,
     kill,
+    stop: (id) => signal(id, "SIGTERM"),
     wipe: (id) => rmSync(dirs[id], { recursive: true, force: true }),
     close: async () => {
       await Promise.all(ports.map((_, i) => kill(i)))

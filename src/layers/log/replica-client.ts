@@ -1,6 +1,6 @@
 // A small client for replica-server processes (tests and benchmarks): append, read and status over TCP.
 import * as net from "node:net"
-import { encodeFrame, FrameReader, KIND_CLIENT_REPLY, KIND_CLIENT_REQUEST } from "./codec.ts"
+import { corkedWriter, encodeFrame, FrameReader, KIND_CLIENT_REPLY, KIND_CLIENT_REQUEST } from "./codec.ts"
 
 type Reply = {
   readonly positions?: Array<number>
@@ -22,6 +22,7 @@ export const connectReplica = (port: number, host = "127.0.0.1"): Promise<Replic
     socket.setNoDelay(true)
     const pending = new Map<number, { resolve: (v: Reply) => void; reject: (e: Error) => void }>()
     let next = 0
+    const write = corkedWriter(socket)
     const reader = new FrameReader()
     socket.on("data", (chunk) =>
       reader.push(chunk, (f) => {
@@ -57,7 +58,7 @@ export const connectReplica = (port: number, host = "127.0.0.1"): Promise<Replic
         if (closed) return rej(new Error("replica connection closed"))
         const id = ++next
         pending.set(id, { resolve: res, reject: rej })
-        socket.write(encodeFrame(KIND_CLIENT_REQUEST, { ...header, id }, blobs))
+        write(encodeFrame(KIND_CLIENT_REQUEST, { ...header, id }, blobs))
       })
     socket.on("connect", () =>
       resolve({

@@ -6,7 +6,7 @@
 import type * as net from "node:net"
 import { Effect } from "effect"
 import type { ReplicatedLogShape } from "../../services/ReplicatedLog.ts"
-import { encodeFrame, type Frame, KIND_CLIENT_REPLY, KIND_CLIENT_REQUEST } from "./codec.ts"
+import { corkedWriter, encodeFrame, type Frame, KIND_CLIENT_REPLY, KIND_CLIENT_REQUEST } from "./codec.ts"
 import { listenTcp, makeTcpMember } from "./layers.ts"
 import type { PeerAddress } from "./tcp-transport.ts"
 
@@ -19,12 +19,19 @@ interface ServerOptions {
   readonly writeTimeoutMs?: number
 }
 
+const writers = new WeakMap<net.Socket, (b: Uint8Array) => void>()
+
 const serve = (log: ReplicatedLogShape, f: Frame, socket: net.Socket) => {
   if (f.kind !== KIND_CLIENT_REQUEST) return
   const h = f.header as { id: number; op: string; from?: number; to?: number }
-  const reply = (header: Record<string, unknown>, blobs: ReadonlyArray<Uint8Array> = []) => {
-    if (!socket.destroyed) socket.write(encodeFrame(KIND_CLIENT_REPLY, { ...header, id: h.id }, blobs))
+  let write = writers.get(socket)
+  if (!write) {
+    write = corkedWriter(socket)
+    writers.set(socket, write)
   }
+  const out = write
+  const reply = (header: Record<string, unknown>, blobs: ReadonlyArray<Uint8Array> = []) =>
+    out(encodeFrame(KIND_CLIENT_REPLY, { ...header, id: h.id }, blobs))
   const work =
     h.op === "append"
       ? Effect.map(log.append(f.blobs), (positions) => reply({ positions }))
@@ -61,6 +68,9 @@ const main = (opts: ServerOptions) =>
       yield* Effect.never
     })
   )
+
+// A polite stop (SIGTERM/SIGINT) exits normally; tests use SIGKILL to simulate crashes.
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => process.exit(0))
 
 Effect.runPromise(main(JSON.parse(process.argv[2]) as ServerOptions)).catch((e) => {
   process.stderr.write(`replica-server: ${e instanceof Error ? e.message : String(e)}\n`)

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Scope, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { layerEmbedded, makeMember } from "../../../src/layers/log/layers.ts"
 import { makeMemoryNetwork } from "../../../src/layers/log/memory-transport.ts"
@@ -117,5 +117,36 @@ describe("log settings", () => {
     expect(String(Exit.isFailure(exit) && exit.cause)).toMatch(
       /--native_log_quorum_size: quorum 2 is not a majority of 4 replicas \(use 3\)/
     )
+  })
+})
+
+describe("demotion", () => {
+  it("a coordinator that loses to a rival reports Demoted; its next append runs a new election", async () => {
+    const network = makeMemoryNetwork(5)
+    const stores = [0, 1, 2].map(() => makeMemoryStore("VOTING"))
+    const r = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const settings = { quorum: 2, retryMs: 20 }
+          const m = yield* Effect.forEach([0, 1, 2], (i) =>
+            makeMember(i, [0, 1, 2], settings, stores[i], network.transport(i))
+          )
+          const events: Array<string> = []
+          yield* m[0].events.pipe(
+            Stream.runForEach((e) => Effect.sync(() => events.push(e._tag))),
+            Effect.forkScoped
+          )
+          yield* Effect.yieldNow()
+          yield* m[0].append([bytes("first")])
+          // A second coordinator takes over: member 0's replica promises it, so member 0 steps down.
+          yield* m[1].append([bytes("second")])
+          const third = yield* Effect.either(m[0].append([bytes("third")]))
+          yield* Effect.sleep("20 millis")
+          return { events, third }
+        })
+      )
+    )
+    expect(r.events).toEqual(["Elected", "Demoted", "Elected"])
+    expect(r.third._tag).toBe("Right")
   })
 })

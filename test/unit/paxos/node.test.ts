@@ -59,6 +59,14 @@ describe("paxos node", () => {
     expect(node.replica.status).toBe("VOTING")
   })
 
+  it("with auto-initialization an append waits for the replica to vote, then succeeds", () => {
+    const node = initNode(solo(true), emptyReplica<string>("EMPTY"), 0, 1)
+    expect(step(node, { _tag: "Append", id: 1, values: [data("x")] }).results).toEqual([])
+    step(node, { _tag: "Tick", now: 100 })
+    const ready = step(node, { _tag: "Tick", now: 200 })
+    expect(ready.results).toEqual([{ _tag: "Appended", id: 1, positions: [1] }])
+  })
+
   it("a learned truncate drops the positions below it", () => {
     const node = initNode(solo(false), emptyReplica<string>("VOTING"), 0, 1)
     step(node, { _tag: "Append", id: 1, values: [data("a"), data("b"), data("c")] })
