@@ -95,7 +95,9 @@ export const runSchedule = (opts: SimOptions): SimStats => {
   let wipes = 0
   let crashes = 0
   const fail = (msg: string): never => {
-    throw new Error(`seed ${opts.seed}: ${msg}`)
+    throw new Error(
+      `seed ${opts.seed}: ${msg}\n  replay: PAXOS_SEED=${opts.seed} PAXOS_TRACE=1 npx vitest run test/property/paxos.test.ts`
+    )
   }
 
   const checkAction = (a: Action<string>) => {
