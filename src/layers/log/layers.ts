@@ -4,10 +4,11 @@ import { Effect, Layer, type Scope } from "effect"
 import { type PaxosConfig, validateQuorum } from "../../domain/paxos/index.ts"
 import { LogStorageFailed, ReplicatedLog, type ReplicatedLogShape } from "../../services/ReplicatedLog.ts"
 import { makeLogMember } from "./member.ts"
-import { makeMemoryStore, makeSqliteStore } from "./sqlite-store.ts"
+import { makeMemoryStore } from "./sqlite-store.ts"
 import type { ReplicaStore } from "./store.ts"
 import { makeTcpTransport, type PeerAddress } from "./tcp-transport.ts"
 import { noTransport, type Transport } from "./transport.ts"
+import { makeWorkerStore } from "./worker-store.ts"
 
 export interface LogSettings {
   /** -native_log_quorum_size */
@@ -58,7 +59,7 @@ export const layerEmbedded = (path: string, settings: Partial<LogSettings> = {})
   Layer.scoped(
     ReplicatedLog,
     Effect.gen(function* () {
-      const store = yield* makeSqliteStore(path)
+      const store = yield* makeWorkerStore(path)
       return yield* makeMember(0, [0], { quorum: 1, ...settings }, store, noTransport)
     })
   )
@@ -96,7 +97,7 @@ export const makeTcpMember = (
   onOther?: Parameters<typeof makeTcpTransport>[3]
 ) =>
   Effect.gen(function* () {
-    const store = yield* makeSqliteStore(opts.path)
+    const store = yield* makeWorkerStore(opts.path)
     const transport = makeTcpTransport(opts.id, opts.members, server, onOther)
     return yield* makeMember(
       opts.id,

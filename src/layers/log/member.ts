@@ -88,7 +88,28 @@ export const makeLogMember = (
         )
     }
 
+    // Positions with an acceptance whose batch is still being synced (possibly several batches).
+    const syncing = new Map<number, number>()
+    const markSyncing = (positions: ReadonlyArray<number>, delta: 1 | -1) => {
+      for (const p of positions) {
+        const n = (syncing.get(p) ?? 0) + delta
+        if (n === 0) syncing.delete(p)
+        else syncing.set(p, n)
+      }
+    }
+    const scope = yield* Effect.scope
+    let previous: Deferred.Deferred<void> | undefined
+    let inFlight = 0
+    const stop = (e: LogStorageFailed) =>
+      Effect.sync(() => {
+        // A replica that cannot persist must not answer again: stop and fail everyone waiting.
+        broken = e
+        for (const d of waiters.values()) Deferred.unsafeDone(d, Effect.fail(e))
+        waiters.clear()
+      })
+
     const runBatch = Effect.gen(function* () {
+      if (broken) return yield* Effect.fail(broken)
       const first = yield* Queue.take(inbox)
       // Let every I/O callback that is ready run first, so one batch (one disk sync) takes them all.
       yield* afterPendingIo
@@ -105,11 +126,12 @@ export const makeLogMember = (
         for (const r of ready.results) results.push(r)
         for (const e of ready.events) evs.push(e)
       }
-      // Requests go out while our own records are synced (peers write in parallel with us). A chosen
-      // fact (Learned, Appended) only rests on acceptances already synced in an earlier batch unless
-      // this batch accepts at that position itself, so it goes early too. Replies wait for the sync.
-      const syncing = new Set<number>()
-      for (const p of persist) if (p._tag === "Action" && !p.lazy) syncing.add(p.action.position)
+      // Requests go out before our own records are synced (peers write in parallel with us). A chosen
+      // fact (Learned, Appended) rests on our acceptance only if that acceptance is still being
+      // synced; otherwise it goes out now too. Replies always wait for their batch's sync.
+      const accepted: Array<number> = []
+      for (const p of persist) if (p._tag === "Action" && !p.lazy) accepted.push(p.action.position)
+      markSyncing(accepted, 1)
       const late: Array<Envelope<Bytes>> = []
       for (const e of send) (e.msg._tag === "Learned" && !syncing.has(e.msg.position) ? early : late).push(e)
       const lateResults: Array<Result> = []
@@ -118,22 +140,31 @@ export const makeLogMember = (
         else complete(r)
       }
       if (early.length > 0) opts.transport.send(early)
-      yield* opts.store.persist(persist)
-      opts.transport.send(late)
-      for (const r of lateResults) complete(r)
-      if (evs.length > 0) yield* PubSub.publishAll(events, evs)
+      // The sync runs beside the next batches (the store keeps order); this batch's replies follow it.
+      const done = yield* Deferred.make<void>()
+      const before = previous
+      previous = done
+      inFlight++
+      yield* Effect.gen(function* () {
+        if (before) yield* Deferred.await(before)
+        yield* opts.store.persist(persist)
+        markSyncing(accepted, -1)
+        opts.transport.send(late)
+        for (const r of lateResults) complete(r)
+        if (evs.length > 0) yield* PubSub.publishAll(events, evs)
+      }).pipe(
+        Effect.catchAll(stop),
+        Effect.ensuring(
+          Effect.sync(() => {
+            inFlight--
+          }).pipe(Effect.zipRight(Deferred.succeed(done, undefined)))
+        ),
+        Effect.forkIn(scope)
+      )
+      if (inFlight >= 4) yield* Deferred.await(done)
     })
 
-    const loop = Effect.forever(runBatch).pipe(
-      Effect.catchAll((e) =>
-        Effect.sync(() => {
-          // A replica that cannot persist must not answer again: stop and fail everyone waiting.
-          broken = e
-          for (const d of waiters.values()) Deferred.unsafeDone(d, Effect.fail(e))
-          waiters.clear()
-        })
-      )
-    )
+    const loop = Effect.forever(runBatch).pipe(Effect.catchAll(stop))
     yield* Effect.forkScoped(loop)
     yield* opts.transport.listen((e) => {
       if (e.to === opts.config.id) Queue.unsafeOffer(inbox, { _tag: "Receive", from: e.from, msg: e.msg })
