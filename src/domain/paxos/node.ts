@@ -11,7 +11,17 @@ import {
 } from "./coordinator.ts"
 import { recoveryReceive, recoveryTick } from "./recovery.ts"
 import { type ReplicaState, replicaReceive } from "./replica.ts"
-import type { Input, Message, PaxosConfig, Ready, ReplicaStatus } from "./types.ts"
+import {
+  type Envelope,
+  type Input,
+  isAcceptRecord,
+  isPromiseRecord,
+  isRequest,
+  type Message,
+  type PaxosConfig,
+  type Ready,
+  type ReplicaStatus
+} from "./types.ts"
 
 export interface NodeState<D> {
   readonly config: PaxosConfig
@@ -53,7 +63,14 @@ export const initNode = <D>(
   }
 }
 
-export const emptyReady = <D>(): Ready<D> => ({ persist: [], send: [], learned: [], results: [], events: [] })
+export const emptyReady = <D>(): Ready<D> => ({
+  persist: [],
+  early: [],
+  send: [],
+  learned: [],
+  results: [],
+  events: []
+})
 
 export const step = <D>(node: NodeState<D>, input: Input<D>): Ready<D> => {
   const ready = emptyReady<D>()
@@ -95,7 +112,20 @@ export const step = <D>(node: NodeState<D>, input: Input<D>): Ready<D> => {
   // Messages to self are handled in the same step: their records join this step's persist list.
   for (let i = 0; i < local.length; i++) receive(ctx, id, local[i])
   deliver(node, ready)
-  return ready
+  return splitEarly(ready)
+}
+
+const splitEarly = <D>(ready: Ready<D>): Ready<D> => {
+  if (ready.send.length === 0) return ready
+  const promising = ready.persist.some(isPromiseRecord)
+  const accepting = new Set<number>()
+  for (const r of ready.persist) if (isAcceptRecord(r)) accepting.add(r.action.position)
+  const late: Array<Envelope<D>> = []
+  for (const e of ready.send) {
+    const early = isRequest(e.msg) ? !promising : e.msg._tag === "Learned" && !accepting.has(e.msg.position)
+    ;(early ? ready.early : late).push(e)
+  }
+  return { ...ready, send: late }
 }
 
 const receive = <D>(ctx: StepCtx<D>, from: number, msg: Message<D>) => {

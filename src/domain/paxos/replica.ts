@@ -163,7 +163,8 @@ const explicitPromise = <D>(r: ReplicaState<D>, ballot: number, position: number
     out.reply = { _tag: "Reject", ballot, position, promised: floor }
     return
   }
-  if (ballot > a.promised) record(r, out, { _tag: "Action", action: { ...a, promised: ballot } })
+  if (ballot > a.promised)
+    record(r, out, { _tag: "Action", action: { ...a, promised: ballot }, promise: true })
   const accepted = a.value !== undefined && a.ballot > 0 ? { ballot: a.ballot, value: a.value } : null
   out.reply = { ...base, accepted, learned: null, truncated: false }
 }

@@ -24,12 +24,25 @@ export interface Action<D> {
  */
 export type Durable<D> =
   | { readonly _tag: "Metadata"; readonly status: ReplicaStatus; readonly promised: number }
-  | { readonly _tag: "Action"; readonly action: Action<D>; readonly lazy?: boolean }
+  | {
+      readonly _tag: "Action"
+      readonly action: Action<D>
+      readonly lazy?: boolean
+      readonly promise?: boolean
+    }
   | { readonly _tag: "Truncated"; readonly begin: number; readonly lazy?: boolean }
 
-/** Requests carry no promise of this member's own, so they may leave before its records are on disk. */
+/** Requests (a coordinator's Promise/Write, Recover) as opposed to an acceptor's replies and Learned notices. */
 export const isRequest = (m: { readonly _tag: string }): boolean =>
   m._tag === "Promise" || m._tag === "Write" || m._tag === "Recover"
+
+/** Records by which this replica promised something (its coordinator's writes rely on them). */
+export const isPromiseRecord = <D>(r: Durable<D>): boolean =>
+  r._tag === "Metadata" || (r._tag === "Action" && r.promise === true)
+
+/** Positions this step accepted a value at (a chosen fact counting our vote relies on them). */
+export const isAcceptRecord = <D>(r: Durable<D>): r is Extract<Durable<D>, { _tag: "Action" }> =>
+  r._tag === "Action" && !r.lazy && !r.promise
 
 /** `position: null` is the implicit promise covering every position not yet learned. */
 export type Message<D> =
@@ -87,6 +100,13 @@ export type Event =
 /** Everything one step asks the driver to do, in this order: persist, then send, then report. */
 export interface Ready<D> {
   readonly persist: Array<Durable<D>>
+  /**
+   * Messages that may leave before `persist` is durable: requests when this step promised nothing
+   * (a write relies on its coordinator's own promise), and Learned notices for positions this step
+   * did not accept at (a chosen value counting our vote relies on our acceptance).
+   */
+  readonly early: Array<Envelope<D>>
+  /** Messages that leave only after `persist` is durable. */
   readonly send: Array<Envelope<D>>
   /** Newly learned positions, in position order and without gaps (truncated ranges are skipped). */
   readonly learned: Array<{ readonly position: number; readonly value: Value<D> }>

@@ -14,14 +14,15 @@ import {
   Stream
 } from "effect"
 import {
-  type Durable,
-  type Envelope,
+  admit,
+  emptyPipeline,
   type Input,
   initNode,
-  isRequest,
   type PaxosConfig,
+  type Ready,
   type Result,
   step,
+  synced,
   type Value
 } from "../../domain/paxos/index.ts"
 import {
@@ -88,15 +89,7 @@ export const makeLogMember = (
         )
     }
 
-    // Positions with an acceptance whose batch is still being synced (possibly several batches).
-    const syncing = new Map<number, number>()
-    const markSyncing = (positions: ReadonlyArray<number>, delta: 1 | -1) => {
-      for (const p of positions) {
-        const n = (syncing.get(p) ?? 0) + delta
-        if (n === 0) syncing.delete(p)
-        else syncing.set(p, n)
-      }
-    }
+    const pipe = emptyPipeline()
     const scope = yield* Effect.scope
     let previous: Deferred.Deferred<void> | undefined
     let inFlight = 0
@@ -114,32 +107,16 @@ export const makeLogMember = (
       // Let every I/O callback that is ready run first, so one batch (one disk sync) takes them all.
       yield* afterPendingIo
       const batch = [first, ...(yield* Queue.takeUpTo(inbox, 4096))]
-      const persist: Array<Durable<Bytes>> = []
-      const send: Array<Envelope<Bytes>> = []
-      const results: Array<Result> = []
+      const readies: Array<Ready<Bytes>> = []
       const evs: Array<LogEvent> = []
-      const early: Array<Envelope<Bytes>> = []
       for (const input of batch) {
         const ready = step(node, input)
-        for (const p of ready.persist) persist.push(p)
-        for (const s of ready.send) (isRequest(s.msg) ? early : send).push(s)
-        for (const r of ready.results) results.push(r)
+        readies.push(ready)
         for (const e of ready.events) evs.push(e)
       }
-      // Requests go out before our own records are synced (peers write in parallel with us). A chosen
-      // fact (Learned, Appended) rests on our acceptance only if that acceptance is still being
-      // synced; otherwise it goes out now too. Replies always wait for their batch's sync.
-      const accepted: Array<number> = []
-      for (const p of persist) if (p._tag === "Action" && !p.lazy) accepted.push(p.action.position)
-      markSyncing(accepted, 1)
-      const late: Array<Envelope<Bytes>> = []
-      for (const e of send) (e.msg._tag === "Learned" && !syncing.has(e.msg.position) ? early : late).push(e)
-      const lateResults: Array<Result> = []
-      for (const r of results) {
-        if (r._tag === "Appended" && r.positions.some((p) => syncing.has(p))) lateResults.push(r)
-        else complete(r)
-      }
-      if (early.length > 0) opts.transport.send(early)
+      const a = admit(pipe, readies)
+      if (a.early.length > 0) opts.transport.send(a.early)
+      for (const r of a.earlyResults) complete(r)
       // The sync runs beside the next batches (the store keeps order); this batch's replies follow it.
       const done = yield* Deferred.make<void>()
       const before = previous
@@ -147,10 +124,10 @@ export const makeLogMember = (
       inFlight++
       yield* Effect.gen(function* () {
         if (before) yield* Deferred.await(before)
-        yield* opts.store.persist(persist)
-        markSyncing(accepted, -1)
-        opts.transport.send(late)
-        for (const r of lateResults) complete(r)
+        yield* opts.store.persist(a.persist)
+        synced(pipe, a)
+        opts.transport.send(a.late)
+        for (const r of a.lateResults) complete(r)
         if (evs.length > 0) yield* PubSub.publishAll(events, evs)
       }).pipe(
         Effect.catchAll(stop),

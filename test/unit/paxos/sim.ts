@@ -2,15 +2,21 @@
 // Everything derives from one seed, so a failing schedule replays exactly (PAXOS_SEED=<seed>).
 import {
   type Action,
+  type Admitted,
+  admit,
   applyDurable,
   type Envelope,
+  emptyPipeline,
   emptyReplica,
   initNode,
   type NodeState,
   type PaxosConfig,
+  type Pipeline,
   type Ready,
   type ReplicaState,
+  type Result,
   step,
+  synced,
   type Value
 } from "../../../src/domain/paxos/index.ts"
 
@@ -82,6 +88,12 @@ export const runSchedule = (opts: SimOptions): SimStats => {
     initNode(config(i), cloneReplica(disks[i]), 0, opts.seed + i)
   )
   const isolated = new Set<number>()
+  // While faulty, batches sync at random later events (crashes lose unsynced ones); then at once.
+  let faulty = true
+  const pipes: Array<Pipeline> = members.map(() => emptyPipeline())
+  const syncing: Array<Array<{ a: Admitted<string>; events: Ready<string>["events"] }>> = members.map(
+    () => []
+  )
   const net: Array<InFlight> = []
   let now = 0
   let clock = 0 // logical event counter, for exclusivity
@@ -111,9 +123,12 @@ export const runSchedule = (opts: SimOptions): SimStats => {
     }
   }
 
-  const apply = (id: number, ready: Ready<string>) => {
+  // The oldest batch of a member reaches its disk: records apply, then its held messages leave.
+  const syncOne = (id: number) => {
+    const batch = syncing[id].shift()
+    if (!batch) return
     clock++
-    for (const rec of ready.persist) {
+    for (const rec of batch.a.persist) {
       const before = rec._tag === "Action" ? disks[id].actions.get(rec.action.position)?.ballot : undefined
       applyDurable(disks[id], rec)
       if (rec._tag === "Action") {
@@ -128,11 +143,17 @@ export const runSchedule = (opts: SimOptions): SimStats => {
         }
       }
     }
-    for (const env of ready.send) {
-      net.push({ env, at: now + 1 + rng.int(8) })
-    }
-    for (const ev of ready.events) if (ev._tag === "Elected") elections.push({ ballot: ev.ballot, at: clock })
-    for (const res of ready.results) {
+    synced(pipes[id], batch.a)
+    for (const env of batch.a.late) net.push({ env, at: now + 1 + rng.int(8) })
+    for (const ev of batch.events) if (ev._tag === "Elected") elections.push({ ballot: ev.ballot, at: clock })
+    report(batch.a.lateResults)
+  }
+  const syncAll = (id: number) => {
+    while (syncing[id].length > 0) syncOne(id)
+  }
+
+  const report = (results: ReadonlyArray<Result>) => {
+    for (const res of results) {
       const req = pending.get(res.id)
       if (!req) continue
       pending.delete(res.id)
@@ -162,9 +183,14 @@ export const runSchedule = (opts: SimOptions): SimStats => {
     const ready = step(node, input)
     if (opts.trace)
       console.log(
-        `#${clock + 1} t=${now} n${id} <- ${JSON.stringify(input)}\n   persist=${JSON.stringify(ready.persist)} send=${JSON.stringify(ready.send.map((e) => [e.to, e.msg]))} ev=${JSON.stringify(ready.events)} res=${JSON.stringify(ready.results)}`
+        `#${clock + 1} t=${now} n${id} <- ${JSON.stringify(input)}\n   persist=${JSON.stringify(ready.persist)} early=${JSON.stringify(ready.early.map((e) => [e.to, e.msg]))} send=${JSON.stringify(ready.send.map((e) => [e.to, e.msg]))} ev=${JSON.stringify(ready.events)} res=${JSON.stringify(ready.results)}`
       )
-    apply(id, ready)
+    // As the real driver does: the batch syncs later (pipelined); what may go before it does.
+    const a = admit(pipes[id], [ready])
+    for (const env of a.early) net.push({ env, at: now + 1 + rng.int(8) })
+    report(a.earlyResults)
+    syncing[id].push({ a, events: ready.events })
+    if (syncing[id].length > 3 || !faulty) syncOne(id)
   }
 
   let truncates = 0
@@ -194,7 +220,17 @@ export const runSchedule = (opts: SimOptions): SimStats => {
     run(to, { _tag: "Receive", from, msg })
   }
 
+  const crash = (id: number) => {
+    // Whatever had not reached the disk is lost with the process.
+    nodes[id] = null
+    syncing[id] = []
+    pipes[id] = emptyPipeline()
+    crashes++
+  }
+
   const restart = (id: number) => {
+    syncing[id] = []
+    pipes[id] = emptyPipeline()
     nodes[id] = initNode(config(id), cloneReplica(disks[id]), now, opts.seed * 31 + clock)
     for (const p of pending.values()) if (p.node === id) p.values.length = 0
   }
@@ -203,8 +239,10 @@ export const runSchedule = (opts: SimOptions): SimStats => {
   for (let e = 0; e < events; e++) {
     const x = rng.next()
     const who = rng.int(n)
-    if (x < 0.5) {
+    if (x < 0.42) {
       if (net.length > 0) deliver(rng.int(net.length))
+    } else if (x < 0.5) {
+      syncOne(who)
     } else if (x < 0.61) {
       append(who)
     } else if (x < 0.62) {
@@ -216,11 +254,11 @@ export const runSchedule = (opts: SimOptions): SimStats => {
       if (net.length > 0) net.splice(rng.int(net.length), 1)
     } else if (x < 0.91) {
       if (net.length > 0) net.push(net[rng.int(net.length)])
+    } else if (x < 0.92) {
+      if (nodes[who]) crash(who)
+      else restart(who)
     } else if (x < 0.94) {
-      if (nodes[who]) {
-        nodes[who] = null
-        crashes++
-      } else restart(who)
+      if (nodes[who]) syncAll(who)
     } else if (x < 0.97) {
       if (isolated.has(who)) isolated.delete(who)
       else if (isolated.size + 1 < quorum || rng.next() < 0.3) isolated.add(who)
@@ -240,9 +278,13 @@ export const runSchedule = (opts: SimOptions): SimStats => {
     }
   }
 
-  // Heal everything, then let one member lead until every member votes and its log is complete.
+  // Heal everything (no more crashes), then let one member lead until every member votes and its log is complete.
   isolated.clear()
-  for (const id of members) if (!nodes[id]) restart(id)
+  faulty = false
+  for (const id of members) {
+    if (!nodes[id]) restart(id)
+    else syncAll(id)
+  }
   const leader = rng.int(n)
   let finalId = -1
   let done = false
