@@ -4,7 +4,7 @@ import { Effect, Layer, type Scope } from "effect"
 import { type PaxosConfig, validateQuorum } from "../../domain/paxos/index.ts"
 import { LogStorageFailed, ReplicatedLog, type ReplicatedLogShape } from "../../services/ReplicatedLog.ts"
 import { makeLogMember } from "./member.ts"
-import { makeMemoryStore } from "./sqlite-store.ts"
+import { makeMemoryStore, makeSqliteStore } from "./sqlite-store.ts"
 import type { ReplicaStore } from "./store.ts"
 import { makeTcpTransport, type PeerAddress } from "./tcp-transport.ts"
 import { noTransport, type Transport } from "./transport.ts"
@@ -17,7 +17,15 @@ export interface LogSettings {
   readonly autoInitialize?: boolean
   readonly retryMs?: number
   readonly writeTimeoutMs?: number
+  /**
+   * Where SQLite runs: "worker" (a thread of its own, so syncs overlap with the network; replicated
+   * members default to it) or "main" (no thread start-up; the embedded log defaults to it).
+   */
+  readonly storeThread?: "worker" | "main"
 }
+
+const openStore = (path: string, thread: "worker" | "main") =>
+  thread === "worker" ? makeWorkerStore(path) : makeSqliteStore(path)
 
 export const paxosConfig = (id: number, members: ReadonlyArray<number>, s: LogSettings): PaxosConfig => ({
   id,
@@ -59,7 +67,7 @@ export const layerEmbedded = (path: string, settings: Partial<LogSettings> = {})
   Layer.scoped(
     ReplicatedLog,
     Effect.gen(function* () {
-      const store = yield* makeWorkerStore(path)
+      const store = yield* openStore(path, settings.storeThread ?? "main")
       return yield* makeMember(0, [0], { quorum: 1, ...settings }, store, noTransport)
     })
   )
@@ -97,7 +105,7 @@ export const makeTcpMember = (
   onOther?: Parameters<typeof makeTcpTransport>[3]
 ) =>
   Effect.gen(function* () {
-    const store = yield* makeWorkerStore(opts.path)
+    const store = yield* openStore(opts.path, opts.storeThread ?? "worker")
     const transport = makeTcpTransport(opts.id, opts.members, server, onOther)
     return yield* makeMember(
       opts.id,
