@@ -218,3 +218,12 @@ export const layerStorage = (options: StorageOptions = {}) =>
     Storage,
     Effect.flatMap(ReplicatedLog, (log) => makeDurableStorage(log, options))
   )
+
+/**
+ * Aurora's leader-only snapshot service (-dlog_snapshot_interval, 1 h): fixed delay, the first one a
+ * whole interval after it starts. Fails when a snapshot cannot be written (the leader should exit).
+ */
+export const snapshotEvery = (intervalMs: number) =>
+  Effect.flatMap(Storage, (storage) =>
+    storage.snapshot.pipe(Effect.delay(Duration.millis(intervalMs)), Effect.forever)
+  )

@@ -5,6 +5,9 @@ import {
   coalesce,
   deduplicate,
   emptyStores,
+  type Op,
+  planSaveHostAttributes,
+  planSaveTasks,
   queryTasks,
   reduplicate,
   restoreSnapshot
@@ -109,5 +112,27 @@ describe("storage domain", () => {
       error: expect.stringMatching(/log entry at position 2 is corrupt: transaction is not valid JSON/),
       position: 2
     })
+  })
+})
+
+describe("store rules as planners", () => {
+  it("host attributes: empty values rejected, mode kept, unchanged saves log nothing", () => {
+    const s = emptyStores()
+    const h = { ...makeHost(1), mode: "DRAINING" as const }
+    const op = planSaveHostAttributes(s, h)
+    expect(op).toEqual({ _tag: "SaveHostAttributes", hostAttributes: h })
+    applyOp(s, op as Op)
+    const { mode: _m, ...noMode } = h
+    expect(planSaveHostAttributes(s, noMode)).toBeUndefined()
+    expect(planSaveHostAttributes(s, { ...h, attributes: [{ name: "rack", values: [] }] })).toEqual({
+      error: "host host1.example.com: attribute rack has no values"
+    })
+  })
+
+  it("tasks: one id twice in a save is an error", () => {
+    expect(planSaveTasks([makeTask(1), makeTask(1)])).toMatchObject({
+      error: expect.stringMatching(/appears twice/)
+    })
+    expect(planSaveTasks([makeTask(1), makeTask(2)])).toMatchObject({ _tag: "SaveTasks" })
   })
 })

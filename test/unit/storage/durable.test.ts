@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Exit, Layer, Stream } from "effect"
+import { Effect, Exit, Fiber, Layer, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { buildSnapshot, emptyStores, type Op } from "../../../src/domain/storage/index.ts"
 import { layerEmbedded, makeMember } from "../../../src/layers/log/layers.ts"
@@ -9,7 +9,7 @@ import { makeMemoryNetwork } from "../../../src/layers/log/memory-transport.ts"
 import { makeMemoryStore, makeSqliteStore } from "../../../src/layers/log/sqlite-store.ts"
 import { writeBackup } from "../../../src/layers/storage/backups.ts"
 import { encodeSnapshot, encodeTransaction } from "../../../src/layers/storage/codec.ts"
-import { layerStorage, makeDurableStorage } from "../../../src/layers/storage/durable.ts"
+import { layerStorage, makeDurableStorage, snapshotEvery } from "../../../src/layers/storage/durable.ts"
 import { ReplicatedLog } from "../../../src/services/ReplicatedLog.ts"
 import { opsOnly, Storage } from "../../../src/services/Storage.ts"
 import { makeCronJob, makeHost, makeTask } from "./fixtures.ts"
@@ -111,6 +111,30 @@ describe("durable storage over the log", () => {
     )
     expect(second).toEqual(first.state)
     expect(second.tasks.length).toBeGreaterThan(50)
+  })
+
+  it("the periodic snapshot service snapshots and truncates on its interval", async () => {
+    const dir = tmp()
+    await initialized(dir)
+    const r = await withStorage(
+      dir,
+      Effect.gen(function* () {
+        const storage = yield* Storage
+        yield* storage.start
+        yield* someWrites(0, 5)
+        const log = yield* ReplicatedLog
+        const before = (yield* log.position).begin
+        const fiber = yield* Effect.fork(snapshotEvery(30))
+        let after = before
+        for (let i = 0; i < 200 && after === before; i++) {
+          yield* Effect.sleep("10 millis")
+          after = (yield* log.position).begin
+        }
+        yield* Fiber.interrupt(fiber)
+        return { before, after }
+      })
+    )
+    expect(r.after).toBeGreaterThan(r.before)
   })
 
   it("a write whose append fails is not applied (no quorum reachable)", async () => {
