@@ -42,6 +42,8 @@ export interface StorageOptions {
   readonly maxSavedBackups?: number
   /** -dlog_max_entry_size (512 KB) */
   readonly maxEntrySize?: number
+  /** -native_log_read_timeout (5 s): how long recovery waits for the log to learn every position. */
+  readonly readTimeoutMs?: number
 }
 
 export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOptions = {}) =>
@@ -49,6 +51,7 @@ export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOpti
     const maxSaved = options.maxSavedBackups ?? 48
     const backupInterval = options.backupIntervalMs ?? 3_600_000
     const maxEntrySize = options.maxEntrySize ?? DEFAULT_MAX_ENTRY_SIZE
+    const readTimeout = options.readTimeoutMs ?? 5000
     const stores: Stores = emptyStores()
     let state: StorageState = "PREPARED"
     let lastBackup = yield* Clock.currentTimeMillis
@@ -70,8 +73,13 @@ export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOpti
     const replay = Effect.gen(function* () {
       const noop = yield* log.append([encodeNoop()])
       // The noop makes this member the writer; wait until every earlier position is learned locally.
+      const deadline = (yield* Clock.currentTimeMillis) + readTimeout
       let pos = yield* log.position
       while (pos.end < noop[0]) {
+        if ((yield* Clock.currentTimeMillis) > deadline)
+          return yield* new StorageRecoveryFailed({
+            message: `the log did not learn every position up to ${noop[0]} within ${readTimeout} ms (-native_log_read_timeout)`
+          })
         yield* Effect.sleep(Duration.millis(5))
         pos = yield* log.position
       }

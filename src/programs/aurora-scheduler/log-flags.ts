@@ -101,7 +101,8 @@ export const storageLayerFromFlags = (f: LogFlags) => {
       backupDir: f.backupDir._tag === "Some" ? f.backupDir.value : undefined,
       backupIntervalMs: f.backupIntervalMs,
       maxSavedBackups: f.maxSavedBackups,
-      maxEntrySize: f.maxEntrySize
+      maxEntrySize: f.maxEntrySize,
+      readTimeoutMs: f.readTimeoutMs
     }),
     log
   )
