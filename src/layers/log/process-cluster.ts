@@ -36,7 +36,11 @@ export interface ProcessCluster {
 
 export const startCluster = async (
   size: number,
-  opts: { readonly initialize?: boolean; readonly writeTimeoutMs?: number } = {}
+  opts: {
+    readonly initialize?: boolean
+    readonly writeTimeoutMs?: number
+    readonly storeThread?: "worker" | "main"
+  } = {}
 ): Promise<ProcessCluster> => {
   const root = mkdtempSync(join(tmpdir(), "aurora-log-cluster-"))
   const ports: Array<number> = []
@@ -54,7 +58,8 @@ export const startCluster = async (
         path: dirs[id],
         quorum: Math.floor(size / 2) + 1,
         members,
-        writeTimeoutMs: opts.writeTimeoutMs ?? 10_000
+        writeTimeoutMs: opts.writeTimeoutMs ?? 10_000,
+        storeThread: opts.storeThread ?? "worker"
       }
       // REPLICA_NODE_ARGS passes extra node flags to replicas (e.g. --cpu-prof when profiling).
       const extra = process.env.REPLICA_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? []

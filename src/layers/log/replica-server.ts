@@ -17,6 +17,7 @@ interface ServerOptions {
   readonly members: Record<string, number>
   readonly autoInitialize?: boolean
   readonly writeTimeoutMs?: number
+  readonly storeThread?: "worker" | "main"
 }
 
 const writers = new WeakMap<net.Socket, (b: Uint8Array) => void>()
