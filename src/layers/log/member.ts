@@ -138,7 +138,7 @@ export const makeLogMember = (
         ),
         Effect.forkIn(scope)
       )
-      if (inFlight >= 4) yield* Deferred.await(done)
+      if (inFlight >= 16) yield* Deferred.await(done)
     })
 
     const loop = Effect.forever(runBatch).pipe(Effect.catchAll(stop))

@@ -16,16 +16,41 @@ Effect.runFork(
     Effect.gen(function* () {
       const store = yield* makeSqliteStore((workerData as { dir: string }).dir)
       yield* Effect.async<never>(() => {
-        // Requests run strictly in arrival order: persists must reach the disk in batch order.
-        let chain: Promise<unknown> = Promise.resolve()
+        // Requests run in arrival order; persists waiting together share one transaction (one disk
+        // sync), which is what lets many pipelined batches ride on a single sync.
+        const queue: Array<Request> = []
+        let busy = false
+        const reply = (id: number, exit: Exit.Exit<unknown, { message: string }>) =>
+          port.postMessage(
+            Exit.isSuccess(exit)
+              ? { id, ok: true, value: exit.value }
+              : { id, ok: false, error: String(exit.cause) }
+          )
+        const drain = async () => {
+          busy = true
+          while (queue.length > 0) {
+            // Let messages that arrived during the last sync join this round.
+            await new Promise((resolve) => setImmediate(resolve))
+            const round = queue.splice(0)
+            for (let i = 0; i < round.length; ) {
+              const req = round[i]
+              if (req.op === "load") {
+                reply(req.id, await Effect.runPromiseExit(store.load))
+                i++
+                continue
+              }
+              const group: Array<Extract<Request, { op: "persist" }>> = []
+              while (i < round.length && round[i].op === "persist")
+                group.push(round[i++] as Extract<Request, { op: "persist" }>)
+              const exit = await Effect.runPromiseExit(store.persist(group.flatMap((g) => g.records)))
+              for (const g of group) reply(g.id, exit)
+            }
+          }
+          busy = false
+        }
         port.on("message", (req: Request) => {
-          chain = chain.then(async () => {
-            const exit = await Effect.runPromiseExit(
-              req.op === "load" ? store.load : store.persist(req.records)
-            )
-            if (Exit.isSuccess(exit)) port.postMessage({ id: req.id, ok: true, value: exit.value })
-            else port.postMessage({ id: req.id, ok: false, error: String(exit.cause) })
-          })
+          queue.push(req)
+          if (!busy) void drain()
         })
         port.postMessage({ id: 0, ok: true, value: "ready" })
       })
