@@ -123,8 +123,11 @@ export const makeLogMember = (
       previous = done
       inFlight++
       yield* Effect.gen(function* () {
-        if (before) yield* Deferred.await(before)
+        // An ordered store takes the next batch while syncing this one (one sync may carry several).
+        if (before && !opts.store.ordered) yield* Deferred.await(before)
         yield* opts.store.persist(a.persist)
+        if (before) yield* Deferred.await(before)
+        if (broken) return
         synced(pipe, a)
         opts.transport.send(a.late)
         for (const r of a.lateResults) complete(r)

@@ -9,4 +9,6 @@ export interface ReplicaStore {
   readonly load: Effect.Effect<ReplicaState<Bytes>, LogStorageFailed>
   /** Writes every record in one transaction (one disk sync for a whole batch of steps). */
   readonly persist: (records: ReadonlyArray<Durable<Bytes>>) => Effect.Effect<void, LogStorageFailed>
+  /** Persists may be issued before earlier ones finish: they reach the disk, and finish, in call order. */
+  readonly ordered?: boolean
 }

@@ -69,6 +69,7 @@ export const makeWorkerStore = (dir: string): Effect.Effect<ReplicaStore, LogSto
           worker.postMessage({ ...msg, id })
         })
       return {
+        ordered: true,
         load: call<ReplicaState<Bytes>>({ op: "load" }),
         persist: (records: ReadonlyArray<Durable<Bytes>>) =>
           records.length === 0 ? Effect.void : call<void>({ op: "persist", records })
