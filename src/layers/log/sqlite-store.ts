@@ -1,0 +1,200 @@
+// A replica's durable state in a SQLite file (WAL, synchronous=FULL: a commit is on disk when it returns).
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { SqlClient } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Context, Effect, Layer, type Scope } from "effect"
+import {
+  type Action,
+  applyDurable,
+  type Durable,
+  emptyReplica,
+  type ReplicaState,
+  type ReplicaStatus,
+  type Value
+} from "../../domain/paxos/index.ts"
+import { LogStorageFailed } from "../../services/ReplicatedLog.ts"
+import type { Bytes, ReplicaStore } from "./store.ts"
+
+export const REPLICA_FILE = "replica.sqlite"
+
+const SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS metadata (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, promised INTEGER NOT NULL, begin INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS actions (position INTEGER PRIMARY KEY, promised INTEGER NOT NULL, ballot INTEGER NOT NULL, kind INTEGER NOT NULL, data BLOB, learned INTEGER NOT NULL)"
+]
+
+// kind: 0 none, 1 data, 2 noop, 3 truncate (data holds the target position as text)
+const encodeValue = (v: Value<Bytes> | undefined): [number, Bytes | string | null] =>
+  v === undefined
+    ? [0, null]
+    : v._tag === "Data"
+      ? [1, v.data]
+      : v._tag === "Noop"
+        ? [2, null]
+        : [3, String(v.to)]
+
+const decodeValue = (kind: number, data: unknown): Value<Bytes> | undefined => {
+  switch (kind) {
+    case 1:
+      return { _tag: "Data", data: new Uint8Array(data as Buffer) }
+    case 2:
+      return { _tag: "Noop" }
+    case 3:
+      return { _tag: "Truncate", to: Number(data) }
+    default:
+      return undefined
+  }
+}
+
+const failed = (what: string) => (cause: unknown) =>
+  new LogStorageFailed({ message: `replica storage: ${what} failed: ${String(cause)}` })
+
+/** Opens (creating if needed) the replica file in `dir`. */
+export const makeSqliteStore = (
+  dir: string
+): Effect.Effect<
+  ReplicaStore & { readonly initialize: Effect.Effect<string, LogStorageFailed> },
+  LogStorageFailed,
+  Scope.Scope
+> =>
+  Effect.gen(function* () {
+    yield* Effect.try({ try: () => mkdirSync(dir, { recursive: true }), catch: failed(`creating ${dir}`) })
+    const ctx = yield* Layer.build(SqliteClient.layer({ filename: join(dir, REPLICA_FILE) })).pipe(
+      Effect.mapError(failed(`opening ${join(dir, REPLICA_FILE)}`))
+    )
+    const sql = Context.get(ctx, SqlClient.SqlClient)
+    const run = (what: string, q: string, params: ReadonlyArray<unknown> = []) =>
+      sql.unsafe(q, params).pipe(Effect.mapError(failed(what)))
+    yield* run("pragma", "PRAGMA synchronous = FULL")
+    for (const s of SCHEMA) yield* run("schema", s)
+    yield* run(
+      "metadata",
+      "INSERT OR IGNORE INTO metadata (id, status, promised, begin) VALUES (1, 'EMPTY', 0, 1)"
+    )
+
+    const load = Effect.gen(function* () {
+      const meta = (yield* run(
+        "load",
+        "SELECT status, promised, begin FROM metadata WHERE id = 1"
+      )) as ReadonlyArray<{
+        status: ReplicaStatus
+        promised: number
+        begin: number
+      }>
+      const r: ReplicaState<Bytes> = emptyReplica(meta[0].status)
+      r.promised = meta[0].promised
+      applyDurable(r, { _tag: "Truncated", begin: meta[0].begin })
+      const rows = (yield* run(
+        "load",
+        "SELECT position, promised, ballot, kind, data, learned FROM actions ORDER BY position"
+      )) as ReadonlyArray<{
+        position: number
+        promised: number
+        ballot: number
+        kind: number
+        data: unknown
+        learned: number
+      }>
+      for (const row of rows) {
+        const action: Action<Bytes> = {
+          position: row.position,
+          promised: row.promised,
+          ballot: row.ballot,
+          value: decodeValue(row.kind, row.data),
+          learned: row.learned === 1
+        }
+        applyDurable(r, { _tag: "Action", action })
+      }
+      return r
+    })
+
+    const upsert = (actions: ReadonlyArray<Action<Bytes>>) => {
+      const params: Array<unknown> = []
+      for (const a of actions) {
+        const [kind, data] = encodeValue(a.value)
+        params.push(a.position, a.promised, a.ballot, kind, data, a.learned ? 1 : 0)
+      }
+      return run(
+        "persist",
+        `INSERT OR REPLACE INTO actions (position, promised, ballot, kind, data, learned) VALUES ${actions.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+        params
+      )
+    }
+
+    // Runs of actions become multi-row upserts (the last record of a position wins), in record order.
+    const writeAll = (records: ReadonlyArray<Durable<Bytes>>) =>
+      Effect.gen(function* () {
+        let run_ = new Map<number, Action<Bytes>>()
+        const flush = function* () {
+          const list = [...run_.values()]
+          run_ = new Map()
+          for (let i = 0; i < list.length; i += 64) yield* upsert(list.slice(i, i + 64))
+        }
+        for (const rec of records) {
+          if (rec._tag === "Action") {
+            run_.delete(rec.action.position)
+            run_.set(rec.action.position, rec.action)
+            continue
+          }
+          yield* flush()
+          if (rec._tag === "Metadata")
+            yield* run("persist", "UPDATE metadata SET status = ?, promised = ? WHERE id = 1", [
+              rec.status,
+              rec.promised
+            ])
+          else {
+            yield* run("persist", "DELETE FROM actions WHERE position < ?", [rec.begin])
+            yield* run("persist", "UPDATE metadata SET begin = max(begin, ?) WHERE id = 1", [rec.begin])
+          }
+        }
+        yield* flush()
+      })
+
+    // Only batches holding a promise or an accepted value need a sync; learned marks ride along
+    // unsynced and are made durable by the next synced commit (the WAL is written in order).
+    let synchronous = "FULL"
+    const persist = (records: ReadonlyArray<Durable<Bytes>>) => {
+      if (records.length === 0) return Effect.void
+      const mode = records.some((r) => r._tag === "Metadata" || !r.lazy) ? "FULL" : "OFF"
+      const setMode =
+        mode === synchronous
+          ? Effect.void
+          : run("pragma", `PRAGMA synchronous = ${mode}`).pipe(
+              Effect.tap(() => {
+                synchronous = mode
+              })
+            )
+      return setMode.pipe(
+        Effect.zipRight(sql.withTransaction(writeAll(records))),
+        Effect.mapError((e) => (e instanceof LogStorageFailed ? e : failed("persist")(e)))
+      )
+    }
+
+    // What `mesos-log initialize` did: mark a brand-new replica VOTING.
+    const initialize = Effect.gen(function* () {
+      const r = yield* load
+      if (r.status === "VOTING") return `replica in ${dir} is already initialized (VOTING)`
+      if (r.status !== "EMPTY" || r.actions.size > 0 || r.promised > 0)
+        return yield* new LogStorageFailed({
+          message: `replica in ${dir} is ${r.status} and holds state; refusing to initialize it (wipe the directory first)`
+        })
+      yield* persist([{ _tag: "Metadata", status: "VOTING", promised: 0 }])
+      return `initialized replica in ${dir} (VOTING)`
+    })
+    return { load, persist, initialize }
+  })
+
+/** A store in memory, for tests of the layers above (same records, no file). */
+export const makeMemoryStore = (
+  initial: ReplicaStatus = "VOTING"
+): ReplicaStore & { readonly disk: ReplicaState<Bytes> } => {
+  const disk = emptyReplica<Bytes>(initial)
+  return {
+    disk,
+    load: Effect.sync(() => ({ ...disk, actions: new Map(disk.actions) })),
+    persist: (records) =>
+      Effect.sync(() => {
+        for (const r of records) applyDurable(disk, r)
+      })
+  }
+}
