@@ -1,14 +1,15 @@
 // Starts replica-server processes on loopback (integration tests and benchmarks): kill -9, restart, wipe.
+
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { join } from "node:path"
 import { Effect } from "effect"
+import { sourcePath } from "../../sourcePath.ts"
 import { makeSqliteStore } from "./sqlite-store.ts"
 
-const SERVER = join(dirname(fileURLToPath(import.meta.url)), "replica-server.ts")
+const SERVER = sourcePath("layers/log/replica-server.ts")
 
 /** A port the OS just handed out (listen on 0), for a process that must be restarted on the same one. */
 export const freePort = (): Promise<number> =>

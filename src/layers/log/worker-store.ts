@@ -1,11 +1,13 @@
 // A ReplicaStore whose SQLite file lives on a worker thread (see sqlite-worker.ts). Same records,
 // same file format as makeSqliteStore; persists complete in the order they were issued.
+
 import { createRequire } from "node:module"
 import { pathToFileURL } from "node:url"
 import { Worker } from "node:worker_threads"
 import { Effect, type Scope } from "effect"
 import type { Durable, ReplicaState } from "../../domain/paxos/index.ts"
 import { LogStorageFailed } from "../../services/ReplicatedLog.ts"
+import { sourcePath } from "../../sourcePath.ts"
 import type { Bytes, ReplicaStore } from "./store.ts"
 
 // require.resolve finds the CommonJS build; the worker imports its ES module twin beside it.
@@ -25,7 +27,11 @@ export const makeWorkerStore = (dir: string): Effect.Effect<ReplicaStore, LogSto
       // The worker runs TypeScript, so it registers tsx before importing its entry.
       const worker = new Worker(BOOTSTRAP, {
         eval: true,
-        workerData: { dir, tsxApi: TSX_API, entry: new URL("./sqlite-worker.ts", import.meta.url).href }
+        workerData: {
+          dir,
+          tsxApi: TSX_API,
+          entry: pathToFileURL(sourcePath("layers/log/sqlite-worker.ts")).href
+        }
       })
       const pending = new Map<number, (r: Reply) => void>()
       let started = false
