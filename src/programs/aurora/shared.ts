@@ -5,8 +5,8 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import { parseClusterJobKey as parseKey } from "../../domain/client/keys.ts"
 import { type ClusterJobKey, type ConfigHost, parseBinding, type Source } from "../../domain/config/index.ts"
-import { isGoodIdentifier } from "../../domain/model/index.ts"
 
 /** Ends a verb with an exit code (spec §0.2) and an optional stderr message. */
 export class CliExit extends Schema.TaggedError<CliExit>()("CliExit", {
@@ -42,24 +42,14 @@ export const parseBindings = (raw: ReadonlyArray<string>) =>
   )
 
 /** `CLUSTER/ROLE/ENV/NAME` (spec §2.2); a bad key is an argument error (exit 2). */
-export const parseClusterJobKey = (text: string): Effect.Effect<ClusterJobKey, CliExit> => {
-  const parts = text.split("/")
-  const bad = (why: string) =>
-    Effect.fail(
-      new CliExit({ code: EXIT.ARGS, message: `argument JOBKEY: Invalid job key "${text}": ${why}` })
-    )
-  if (parts.length !== 4) return bad("a job key must have the form CLUSTER/ROLE/ENV/NAME")
-  const [cluster, role, environment, name] = parts
-  if (cluster === "") return bad("cluster must not be empty")
-  for (const [what, v] of [
-    ["role", role],
-    ["environment", environment],
-    ["name", name]
-  ] as const) {
-    if (!isGoodIdentifier(v)) return bad(`${what} may contain only letters, digits, '_', '-' and '.'`)
-  }
-  return Effect.succeed({ cluster, role, environment, name })
-}
+export const parseClusterJobKey = (text: string): Effect.Effect<ClusterJobKey, CliExit> =>
+  Either.match(parseKey(text), {
+    onLeft: (why) =>
+      Effect.fail(
+        new CliExit({ code: EXIT.ARGS, message: `argument JOBKEY: Invalid job key "${text}": ${why}` })
+      ),
+    onRight: Effect.succeed
+  })
 
 /** Reads the configuration file; `failure` is the verb's exit code and error headline (spec §1.1, §1.7). */
 export const readSource = (
