@@ -1,0 +1,634 @@
+/**
+ * The embedded default agent: one machine acting as its own Mesos master, serving the v1 scheduler
+ * API (SUBSCRIBE, ACCEPT/LAUNCH, DECLINE, REVIVE, KILL, RECONCILE, ACKNOWLEDGE, TEARDOWN) on
+ * 127.0.0.1, so the scheduler drives it with the same client it uses for Mesos.
+ */
+import { randomUUID } from "node:crypto"
+import { mkdirSync } from "node:fs"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { hostname as osHostname } from "node:os"
+import { join } from "node:path"
+import type { Offer } from "../../../domain/placement/index.ts"
+import { type MesosTaskInfo, offerToMesos } from "../mesosJson.ts"
+import { encodeRecord } from "../recordio.ts"
+import {
+  destroyContainer,
+  executorDir,
+  processAlive,
+  readUpdates,
+  signal,
+  startExecutor
+} from "./executors.ts"
+import {
+  type AgentState,
+  isLive,
+  loadState,
+  saveState,
+  type TaskRecord,
+  type TaskResources,
+  TERMINAL
+} from "./state.ts"
+
+export interface LocalAgentOptions {
+  readonly workDir: string
+  readonly port?: number
+  readonly host?: string
+  readonly hostname?: string
+  readonly cpus?: number
+  readonly memMb?: number
+  readonly diskMb?: number
+  readonly ports?: readonly [number, number]
+  readonly attributes?: Readonly<Record<string, string>>
+  /** Shell command starting the executor; `--task-file F --hostname H` are appended. */
+  readonly executorCommand: string
+  readonly heartbeatSeconds?: number
+  readonly allocationIntervalMs?: number
+  readonly pollMs?: number
+  readonly resendMs?: number
+  /** After a KILL, how long the executor has to report a terminal state before the agent destroys it. */
+  readonly killGraceSeconds?: number
+}
+
+interface Subscription {
+  readonly streamId: string
+  readonly res: ServerResponse
+  /** Test hook: a muted stream sends nothing, like a dead proxy. */
+  muted: boolean
+  heartbeat: NodeJS.Timeout
+}
+
+const b64uuid = () => Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64")
+
+export class LocalAgent {
+  private server: Server | undefined
+  private state: AgentState
+  private sub: Subscription | undefined
+  private failoverTimer: NodeJS.Timeout | undefined
+  private failoverSeconds = 0
+  private readonly offers = new Map<string, Offer>()
+  private filterUntil = 0
+  private offerSeq = 0
+  private timers: Array<NodeJS.Timeout> = []
+  private readonly exited = new Set<string>()
+  private readonly killDeadlines = new Map<string, number>()
+  readonly hostname: string
+  port = 0
+
+  constructor(private readonly o: LocalAgentOptions) {
+    mkdirSync(o.workDir, { recursive: true })
+    this.hostname = o.hostname ?? osHostname()
+    this.state = loadState(o.workDir) ?? { agentId: `${randomUUID()}-S0`, tasks: [] }
+    // Executors survive an agent restart: live ones are followed again through their stdout file.
+    for (const t of this.state.tasks) if (isLive(t) && !processAlive(t.pid)) this.exited.add(t.taskId)
+  }
+
+  get agentId(): string {
+    return this.state.agentId
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res))
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once("error", reject)
+      this.server!.listen(this.o.port ?? 0, this.o.host ?? "127.0.0.1", () => resolve())
+    })
+    this.port = (this.server.address() as AddressInfo).port
+    this.timers.push(setInterval(() => this.poll(), this.o.pollMs ?? 50))
+    this.timers.push(setInterval(() => this.allocate(), this.o.allocationIntervalMs ?? 1000))
+    this.timers.push(setInterval(() => this.resend(), this.o.resendMs ?? 10_000))
+    this.save()
+  }
+
+  /** Stops serving; executors keep running (a restarted agent picks them up). */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t)
+    this.timers = []
+    if (this.failoverTimer !== undefined) clearTimeout(this.failoverTimer)
+    this.closeSubscription()
+    const server = this.server
+    this.server = undefined
+    if (server !== undefined) {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+
+  /** Destroys every live task's executor and processes (tests; a machine being wiped). */
+  async killAll(): Promise<void> {
+    await Promise.all(this.state.tasks.filter(isLive).map((t) => destroyContainer(t.runDir, t.taskId, t.pid)))
+  }
+
+  /** Test hook: stop sending anything (heartbeats included) on the current subscription. */
+  muteStream(): void {
+    if (this.sub !== undefined) this.sub.muted = true
+  }
+
+  tasks(): ReadonlyArray<TaskRecord> {
+    return this.state.tasks
+  }
+
+  private save() {
+    saveState(this.o.workDir, this.state)
+  }
+
+  private send(event: unknown) {
+    const s = this.sub
+    if (s === undefined || s.muted || s.res.writableEnded) return
+    s.res.write(encodeRecord(JSON.stringify(event)))
+  }
+
+  // ---- HTTP ----
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    if (req.method !== "POST" || req.url?.split("?")[0] !== "/api/v1/scheduler") {
+      res.writeHead(req.url === "/health" ? 200 : 404).end(req.url === "/health" ? "OK" : "Not found")
+      return
+    }
+    const chunks: Array<Buffer> = []
+    for await (const c of req) chunks.push(c as Buffer)
+    let call: Record<string, any>
+    try {
+      call = JSON.parse(Buffer.concat(chunks).toString("utf8"))
+      if (typeof call !== "object" || call === null || typeof call.type !== "string")
+        throw new Error("no type")
+    } catch (e) {
+      res.writeHead(400).end(`Failed to parse call: ${(e as Error).message}`)
+      return
+    }
+    if (call.type === "SUBSCRIBE") return this.subscribe(call, req, res)
+    const sub = this.sub
+    if (sub === undefined || call.framework_id?.value !== this.state.frameworkId) {
+      res.writeHead(403).end("Framework is not subscribed")
+      return
+    }
+    if (req.headers["mesos-stream-id"] !== sub.streamId) {
+      res
+        .writeHead(400)
+        .end(
+          "The stream ID included in this request didn't match the stream ID currently associated with framework"
+        )
+      return
+    }
+    const error = this.dispatch(call)
+    if (error !== undefined) res.writeHead(400).end(error)
+    else res.writeHead(202).end()
+  }
+
+  private dispatch(call: Record<string, any>): string | undefined {
+    switch (call.type) {
+      case "ACCEPT":
+        return this.accept(call.accept)
+      case "DECLINE":
+        for (const id of call.decline?.offer_ids ?? []) this.offers.delete(id.value)
+        this.refuse(call.decline?.filters)
+        return undefined
+      case "REVIVE":
+        this.filterUntil = 0
+        this.allocate()
+        return undefined
+      case "SUPPRESS":
+        this.filterUntil = Number.POSITIVE_INFINITY
+        return undefined
+      case "KILL":
+        return this.kill(call.kill?.task_id?.value)
+      case "RECONCILE":
+        this.reconcile((call.reconcile?.tasks ?? []).map((t: any) => t.task_id?.value as string))
+        return undefined
+      case "ACKNOWLEDGE":
+        this.acknowledge(call.acknowledge?.task_id?.value, call.acknowledge?.uuid)
+        return undefined
+      case "TEARDOWN":
+        this.teardown()
+        return undefined
+      default:
+        return `Unsupported call type ${JSON.stringify(call.type)}`
+    }
+  }
+
+  private subscribe(call: Record<string, any>, req: IncomingMessage, res: ServerResponse) {
+    const info = call.subscribe?.framework_info
+    if (info === undefined || typeof info.user !== "string" || typeof info.name !== "string") {
+      res.writeHead(400).end("SUBSCRIBE needs subscribe.framework_info with user and name")
+      return
+    }
+    const wanted: string | undefined = info.id?.value
+    const current = this.state.frameworkId
+    if (wanted === undefined || wanted !== current) {
+      if (current !== undefined && this.sub !== undefined) {
+        res.writeHead(409).end(`This agent serves framework ${current}; re-subscribe with its id`)
+        return
+      }
+      // A new framework replaces one that is gone: its tasks cannot be reached any more.
+      if (current !== undefined) this.killFramework(current)
+      this.state.frameworkId = wanted ?? `${randomUUID()}-0000`
+    }
+    this.closeSubscription()
+    if (this.failoverTimer !== undefined) clearTimeout(this.failoverTimer)
+    this.failoverTimer = undefined
+    this.failoverSeconds = Number(info.failover_timeout ?? 0)
+    this.offers.clear()
+    const streamId = randomUUID()
+    res.writeHead(200, { "Content-Type": "application/json", "Mesos-Stream-Id": streamId })
+    const heartbeatSeconds = this.o.heartbeatSeconds ?? 15
+    const sub: Subscription = {
+      streamId,
+      res,
+      muted: false,
+      heartbeat: setInterval(() => this.send({ type: "HEARTBEAT" }), heartbeatSeconds * 1000)
+    }
+    this.sub = sub
+    res.on("close", () => this.disconnected(sub))
+    req.socket.setKeepAlive(true)
+    this.send({
+      type: "SUBSCRIBED",
+      subscribed: {
+        framework_id: { value: this.state.frameworkId },
+        heartbeat_interval_seconds: heartbeatSeconds,
+        master_info: {
+          id: this.agentId,
+          ip: 0,
+          port: this.port,
+          hostname: this.hostname,
+          address: { hostname: this.hostname, ip: "127.0.0.1", port: this.port }
+        }
+      }
+    })
+    this.save()
+    for (const t of this.state.tasks) for (const u of t.pending) this.sendUpdate(t, u)
+    this.allocate()
+  }
+
+  private closeSubscription() {
+    const s = this.sub
+    this.sub = undefined
+    if (s === undefined) return
+    clearInterval(s.heartbeat)
+    s.res.end()
+  }
+
+  private disconnected(sub: Subscription) {
+    clearInterval(sub.heartbeat)
+    if (this.sub !== sub) return
+    this.sub = undefined
+    this.offers.clear()
+    const fw = this.state.frameworkId
+    if (fw === undefined) return
+    // Mesos keeps a disconnected framework's tasks for its failover_timeout.
+    this.failoverTimer = setTimeout(() => {
+      if (this.sub === undefined && this.state.frameworkId === fw) this.killFramework(fw)
+    }, this.failoverSeconds * 1000)
+  }
+
+  // ---- offers ----
+
+  private used(): { res: TaskResources; ports: Set<number> } {
+    let cpus = 0
+    let mem = 0
+    let disk = 0
+    let gpus = 0
+    const ports = new Set<number>()
+    for (const t of this.state.tasks)
+      if (isLive(t)) {
+        cpus += t.resources.cpus
+        mem += t.resources.mem
+        disk += t.resources.disk
+        gpus += t.resources.gpus
+        for (const p of t.resources.ports) ports.add(p)
+      }
+    return { res: { cpus, mem, disk, gpus, ports: [] }, ports }
+  }
+
+  private allocate() {
+    if (this.sub === undefined || this.offers.size > 0 || Date.now() < this.filterUntil) return
+    const { res, ports } = this.used()
+    const cpus = (this.o.cpus ?? 4) - res.cpus
+    const mem = (this.o.memMb ?? 4096) - res.mem
+    if (cpus <= 0.001 || mem <= 0) return
+    const [lo, hi] = this.o.ports ?? [31000, 32000]
+    const ranges: Array<{ begin: number; end: number }> = []
+    for (let p = lo; p <= hi; p++) {
+      if (ports.has(p)) continue
+      const last = ranges[ranges.length - 1]
+      if (last !== undefined && last.end === p - 1) last.end = p
+      else ranges.push({ begin: p, end: p })
+    }
+    const offer: Offer = {
+      id: `${this.agentId}-O${++this.offerSeq}`,
+      agentId: this.agentId,
+      host: this.hostname,
+      resources: [
+        { name: "cpus", scalar: Math.round(cpus * 1000) / 1000 },
+        { name: "mem", scalar: mem },
+        { name: "disk", scalar: (this.o.diskMb ?? 10_240) - res.disk },
+        { name: "ports", ranges }
+      ],
+      attributes: Object.entries({ host: this.hostname, rack: "rack-1", ...this.o.attributes }).map(
+        ([name, v]) => ({ name, values: [v] })
+      )
+    }
+    this.offers.set(offer.id, offer)
+    this.send({ type: "OFFERS", offers: { offers: [offerToMesos(offer, this.state.frameworkId!)] } })
+  }
+
+  private refuse(filters: { refuse_seconds?: number } | undefined) {
+    const s = Math.min(Math.max(filters?.refuse_seconds ?? 5, 0), 365 * 86400)
+    this.filterUntil = Date.now() + s * 1000
+  }
+
+  private accept(accept: Record<string, any> | undefined): string | undefined {
+    if (accept === undefined) return "ACCEPT needs an accept field"
+    const ids: Array<string> = (accept.offer_ids ?? []).map((i: any) => i.value)
+    const offer = ids.length === 1 ? this.offers.get(ids[0]) : undefined
+    for (const id of ids) this.offers.delete(id)
+    this.refuse(accept.filters)
+    const infos: Array<MesosTaskInfo> = (accept.operations ?? []).flatMap((op: any) =>
+      op.type === "LAUNCH" ? (op.launch?.task_infos ?? []) : []
+    )
+    const budget = this.budget(offer)
+    for (const info of infos) {
+      const fail = offer === undefined ? "Task launched with invalid offers" : undefined
+      this.launch(info, budget, fail)
+    }
+    this.save()
+    return undefined
+  }
+
+  private budget(offer: Offer | undefined) {
+    const b = { cpus: 0, mem: 0, disk: 0, gpus: 0, ports: new Set<number>() }
+    for (const r of offer?.resources ?? []) {
+      if (r.name === "cpus") b.cpus += r.scalar ?? 0
+      else if (r.name === "mem") b.mem += r.scalar ?? 0
+      else if (r.name === "disk") b.disk += r.scalar ?? 0
+      else if (r.name === "gpus") b.gpus += r.scalar ?? 0
+      else if (r.name === "ports")
+        for (const x of r.ranges ?? []) for (let p = x.begin; p <= x.end; p++) b.ports.add(p)
+    }
+    return b
+  }
+
+  private launch(info: MesosTaskInfo, budget: ReturnType<LocalAgent["budget"]>, invalid: string | undefined) {
+    const taskId = info.task_id?.value ?? ""
+    const executorId = info.executor?.executor_id?.value ?? `thermos-${taskId}`
+    const need = { cpus: 0, mem: 0, disk: 0, gpus: 0, ports: [] as Array<number> }
+    for (const r of [...(info.resources ?? []), ...(info.executor?.resources ?? [])]) {
+      const v = r.scalar?.value ?? 0
+      if (r.name === "cpus") need.cpus += v
+      else if (r.name === "mem") need.mem += v
+      else if (r.name === "disk") need.disk += v
+      else if (r.name === "gpus") need.gpus += v
+      else if (r.name === "ports")
+        for (const x of r.ranges?.range ?? []) for (let p = x.begin; p <= x.end; p++) need.ports.push(p)
+    }
+    const fw = this.state.frameworkId!
+    const runId = randomUUID()
+    const record: TaskRecord = {
+      taskId,
+      frameworkId: fw,
+      executorId,
+      runDir: join(executorDir(this.o.workDir, this.agentId, fw, executorId), "runs", runId),
+      resources: need,
+      state: "TASK_STAGING",
+      timestamp: Date.now(),
+      consumed: 0,
+      pending: []
+    }
+    const problem =
+      invalid ??
+      (taskId === ""
+        ? "Task has no task_id"
+        : this.state.tasks.some((t) => t.taskId === taskId && isLive(t))
+          ? `Task ${taskId} is already running`
+          : need.cpus > budget.cpus + 1e-9 ||
+              need.mem > budget.mem ||
+              need.disk > budget.disk ||
+              need.gpus > budget.gpus
+            ? "Task uses more resources than offered"
+            : need.ports.some((p) => !budget.ports.has(p))
+              ? "Task uses ports that were not offered"
+              : info.data === undefined && info.executor?.data === undefined
+                ? "Task has no data for the Thermos executor"
+                : undefined)
+    this.state.tasks = this.state.tasks.filter((t) => t.taskId !== taskId)
+    this.state.tasks.push(record)
+    if (problem !== undefined) {
+      this.update(
+        record,
+        invalid !== undefined ? "TASK_LOST" : "TASK_ERROR",
+        problem,
+        "SOURCE_MASTER",
+        invalid !== undefined ? "REASON_INVALID_OFFERS" : "REASON_TASK_INVALID"
+      )
+      return
+    }
+    budget.cpus -= need.cpus
+    budget.mem -= need.mem
+    budget.disk -= need.disk
+    budget.gpus -= need.gpus
+    for (const p of need.ports) budget.ports.delete(p)
+    let launch: unknown
+    try {
+      launch = JSON.parse(Buffer.from(info.data ?? info.executor?.data ?? "", "base64").toString("utf8"))
+    } catch {
+      launch = {}
+    }
+    const started = startExecutor(this.o.executorCommand, record.runDir, launch, this.hostname, {
+      MESOS_FRAMEWORK_ID: fw,
+      MESOS_EXECUTOR_ID: executorId,
+      MESOS_SLAVE_ID: this.agentId,
+      MESOS_AGENT_ID: this.agentId
+    })
+    record.pid = started.pid
+    void started.exited.then(() => this.exited.add(taskId))
+  }
+
+  // ---- status updates ----
+
+  private update(t: TaskRecord, state: string, message: string | undefined, source: string, reason?: string) {
+    if (TERMINAL.has(t.state)) return
+    const u = {
+      uuid: b64uuid(),
+      state,
+      ...(message === undefined || message === "" ? {} : { message }),
+      ...(reason === undefined ? {} : { reason }),
+      source,
+      timestamp: Date.now()
+    }
+    t.state = state
+    t.message = u.message
+    t.reason = reason
+    t.timestamp = u.timestamp
+    t.pending.push(u)
+    this.save()
+    this.sendUpdate(t, u)
+    if (TERMINAL.has(state)) this.allocate()
+  }
+
+  private sendUpdate(
+    t: TaskRecord,
+    u: { uuid?: string; state: string; message?: string; reason?: string; source: string; timestamp: number }
+  ) {
+    if (t.frameworkId !== this.state.frameworkId) return
+    this.send({
+      type: "UPDATE",
+      update: {
+        status: {
+          task_id: { value: t.taskId },
+          state: u.state,
+          ...(u.message === undefined ? {} : { message: u.message }),
+          ...(u.reason === undefined ? {} : { reason: u.reason }),
+          source: u.source,
+          agent_id: { value: this.agentId },
+          executor_id: { value: t.executorId },
+          timestamp: u.timestamp / 1000,
+          ...(u.uuid === undefined ? {} : { uuid: u.uuid })
+        }
+      }
+    })
+  }
+
+  /** Reads new executor updates and notices executors that died without a terminal one. */
+  private poll() {
+    const now = Date.now()
+    for (const t of this.state.tasks) {
+      if (!isLive(t)) {
+        this.killDeadlines.delete(t.taskId)
+        continue
+      }
+      const deadline = this.killDeadlines.get(t.taskId)
+      if (deadline !== undefined && now >= deadline) {
+        this.killDeadlines.delete(t.taskId)
+        void destroyContainer(t.runDir, t.taskId, t.pid)
+        this.update(
+          t,
+          "TASK_KILLED",
+          "Executor did not stop within the kill grace period; container destroyed",
+          "SOURCE_AGENT",
+          "REASON_EXECUTOR_TERMINATED"
+        )
+        continue
+      }
+      const { lines, offset } = readUpdates(t.runDir, t.consumed)
+      if (offset !== t.consumed) {
+        t.consumed = offset
+        for (const line of lines) {
+          try {
+            const u = JSON.parse(line)
+            if (typeof u.state === "string") this.update(t, u.state, u.message, "SOURCE_EXECUTOR")
+          } catch {
+            // Not an update: the executor writes only updates to stdout, so this is noise to skip.
+          }
+        }
+        this.save()
+      }
+      if (isLive(t) && (this.exited.has(t.taskId) || (t.pid !== undefined && !processAlive(t.pid)))) {
+        // One last read: the final update may have landed right before the exit.
+        if (readUpdates(t.runDir, t.consumed).lines.length > 0) continue
+        this.update(
+          t,
+          "TASK_FAILED",
+          "Executor terminated without a terminal status update",
+          "SOURCE_AGENT",
+          "REASON_EXECUTOR_TERMINATED"
+        )
+      }
+    }
+  }
+
+  private resend() {
+    for (const t of this.state.tasks) {
+      const u = t.pending[0]
+      if (u !== undefined) this.sendUpdate(t, u)
+    }
+  }
+
+  private acknowledge(taskId: string | undefined, uuid: string | undefined) {
+    const t = this.state.tasks.find((x) => x.taskId === taskId)
+    if (t === undefined) return
+    const before = t.pending.length
+    t.pending = t.pending.filter((u) => u.uuid !== uuid)
+    if (t.pending.length !== before) {
+      // Acknowledged terminal tasks are forgotten beyond the last 1,000, as Mesos bounds its memory.
+      const done = this.state.tasks.filter((x) => !isLive(x) && x.pending.length === 0)
+      if (done.length > 1000) {
+        const drop = new Set(done.slice(0, done.length - 1000))
+        this.state.tasks = this.state.tasks.filter((x) => !drop.has(x))
+      }
+      this.save()
+    }
+  }
+
+  private reconcile(taskIds: ReadonlyArray<string>) {
+    const answer = (t: TaskRecord) =>
+      this.sendUpdate(t, {
+        state: t.state,
+        ...(t.message === undefined ? {} : { message: t.message }),
+        reason: "REASON_RECONCILIATION",
+        source: "SOURCE_MASTER",
+        timestamp: Date.now()
+      })
+    if (taskIds.length === 0) {
+      for (const t of this.state.tasks) if (isLive(t) || t.pending.length > 0) answer(t)
+      return
+    }
+    for (const id of taskIds) {
+      const t = this.state.tasks.find((x) => x.taskId === id && x.frameworkId === this.state.frameworkId)
+      if (t !== undefined) answer(t)
+      else
+        this.send({
+          type: "UPDATE",
+          update: {
+            status: {
+              task_id: { value: id },
+              state: "TASK_LOST",
+              message: "Reconciliation: Task is unknown",
+              reason: "REASON_RECONCILIATION",
+              source: "SOURCE_MASTER",
+              timestamp: Date.now() / 1000
+            }
+          }
+        })
+    }
+  }
+
+  private kill(taskId: string | undefined): string | undefined {
+    if (taskId === undefined) return "KILL needs kill.task_id"
+    const t = this.state.tasks.find((x) => x.taskId === taskId)
+    if (t === undefined) {
+      this.reconcile([taskId])
+      return undefined
+    }
+    if (!isLive(t)) return undefined
+    if (t.pid === undefined)
+      this.update(t, "TASK_KILLED", "Killed before the executor started", "SOURCE_AGENT")
+    else {
+      // The executor treats SIGTERM like `kill` on stdin: its kill escalation, then TASK_KILLED.
+      signal(t.pid, "SIGTERM")
+      if (!this.killDeadlines.has(taskId))
+        this.killDeadlines.set(taskId, Date.now() + (this.o.killGraceSeconds ?? 90) * 1000)
+    }
+    return undefined
+  }
+
+  private killFramework(frameworkId: string) {
+    for (const t of this.state.tasks)
+      if (t.frameworkId === frameworkId && isLive(t)) {
+        void destroyContainer(t.runDir, t.taskId, t.pid)
+        this.update(t, "TASK_KILLED", "Framework removed", "SOURCE_MASTER", "REASON_FRAMEWORK_REMOVED")
+      }
+    this.state.tasks = this.state.tasks.filter((t) => t.frameworkId !== frameworkId)
+    this.save()
+  }
+
+  private teardown() {
+    const fw = this.state.frameworkId
+    if (fw !== undefined) this.killFramework(fw)
+    this.state.frameworkId = undefined
+    this.closeSubscription()
+    this.save()
+  }
+}
