@@ -17,8 +17,7 @@ import {
 } from "../../services/ClusterManager.ts"
 import {
   type ExecutorSettings,
-  type MesosOffer,
-  type MesosTaskStatus,
+  type MesosEvent,
   offerFromMesos,
   statusFromMesos,
   taskInfoFromLaunch
@@ -163,13 +162,13 @@ export const makeMesosHttp = (
             }
             for (const r of records) {
               arm()
-              let ev: Record<string, any>
+              let ev: MesosEvent
               try {
                 ev = JSON.parse(r)
               } catch {
                 return finish("unparseable event")
               }
-              if (ev.type === "SUBSCRIBED") {
+              if (ev.type === "SUBSCRIBED" && ev.subscribed !== undefined) {
                 conn.frameworkId = ev.subscribed.framework_id.value
                 heartbeatMs = (ev.subscribed.heartbeat_interval_seconds ?? 15) * 1000
                 arm()
@@ -177,13 +176,12 @@ export const makeMesosHttp = (
                   Effect.runFork(options.onFrameworkId(conn.frameworkId!))
                 emit({ _tag: "Subscribed", frameworkId: conn.frameworkId!, heartbeatIntervalMs: heartbeatMs })
               } else if (ev.type === "OFFERS") {
-                const offers = (ev.offers.offers ?? []) as Array<MesosOffer>
-                emit({ _tag: "Offers", offers: offers.map(offerFromMesos) })
-              } else if (ev.type === "RESCIND") {
+                emit({ _tag: "Offers", offers: (ev.offers?.offers ?? []).map(offerFromMesos) })
+              } else if (ev.type === "RESCIND" && ev.rescind !== undefined) {
                 emit({ _tag: "Rescind", offerId: ev.rescind.offer_id.value })
-              } else if (ev.type === "UPDATE") {
-                emit({ _tag: "Update", status: statusFromMesos(ev.update.status as MesosTaskStatus) })
-              } else if (ev.type === "FAILURE") {
+              } else if (ev.type === "UPDATE" && ev.update !== undefined) {
+                emit({ _tag: "Update", status: statusFromMesos(ev.update.status) })
+              } else if (ev.type === "FAILURE" && ev.failure !== undefined) {
                 const f = ev.failure
                 emit({
                   _tag: "Failure",

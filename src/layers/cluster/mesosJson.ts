@@ -201,3 +201,46 @@ export const taskInfoFromLaunch = (spec: LaunchSpec, executor: ExecutorSettings)
     data: Buffer.from(JSON.stringify(assigned), "utf8").toString("base64")
   }
 }
+
+interface Filters {
+  readonly refuse_seconds?: number
+}
+
+/** The scheduler calls the local agent reads (every field optional: input is checked where used). */
+export interface MesosCall {
+  readonly type: string
+  readonly framework_id?: Value
+  readonly subscribe?: {
+    readonly framework_info?: {
+      readonly user?: string
+      readonly name?: string
+      readonly id?: Value
+      readonly failover_timeout?: number
+    }
+  }
+  readonly accept?: {
+    readonly offer_ids?: ReadonlyArray<Value>
+    readonly operations?: ReadonlyArray<{
+      readonly type?: string
+      readonly launch?: { readonly task_infos?: ReadonlyArray<MesosTaskInfo> }
+    }>
+    readonly filters?: Filters
+  }
+  readonly decline?: { readonly offer_ids?: ReadonlyArray<Value>; readonly filters?: Filters }
+  readonly kill?: { readonly task_id?: Value; readonly agent_id?: Value }
+  readonly reconcile?: {
+    readonly tasks?: ReadonlyArray<{ readonly task_id?: Value; readonly agent_id?: Value }>
+  }
+  readonly acknowledge?: { readonly task_id?: Value; readonly agent_id?: Value; readonly uuid?: string }
+}
+
+/** The scheduler events the client reads. */
+export interface MesosEvent {
+  readonly type: string
+  readonly subscribed?: { readonly framework_id: Value; readonly heartbeat_interval_seconds?: number }
+  readonly offers?: { readonly offers?: ReadonlyArray<MesosOffer> }
+  readonly rescind?: { readonly offer_id: Value }
+  readonly update?: { readonly status: MesosTaskStatus }
+  readonly failure?: { readonly agent_id?: Value; readonly executor_id?: Value; readonly status?: number }
+  readonly error?: { readonly message?: string }
+}

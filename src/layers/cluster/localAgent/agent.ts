@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net"
 import { hostname as osHostname } from "node:os"
 import { join } from "node:path"
 import type { Offer } from "../../../domain/placement/index.ts"
-import { type MesosTaskInfo, offerToMesos } from "../mesosJson.ts"
+import { type MesosCall, type MesosTaskInfo, offerToMesos } from "../mesosJson.ts"
 import { encodeRecord } from "../recordio.ts"
 import {
   destroyContainer,
@@ -151,7 +151,7 @@ export class LocalAgent {
     }
     const chunks: Array<Buffer> = []
     for await (const c of req) chunks.push(c as Buffer)
-    let call: Record<string, any>
+    let call: MesosCall
     try {
       call = JSON.parse(Buffer.concat(chunks).toString("utf8"))
       if (typeof call !== "object" || call === null || typeof call.type !== "string")
@@ -179,7 +179,7 @@ export class LocalAgent {
     else res.writeHead(202).end()
   }
 
-  private dispatch(call: Record<string, any>): string | undefined {
+  private dispatch(call: MesosCall): string | undefined {
     switch (call.type) {
       case "ACCEPT":
         return this.accept(call.accept)
@@ -197,7 +197,7 @@ export class LocalAgent {
       case "KILL":
         return this.kill(call.kill?.task_id?.value)
       case "RECONCILE":
-        this.reconcile((call.reconcile?.tasks ?? []).map((t: any) => t.task_id?.value as string))
+        this.reconcile((call.reconcile?.tasks ?? []).map((t) => t.task_id?.value ?? ""))
         return undefined
       case "ACKNOWLEDGE":
         this.acknowledge(call.acknowledge?.task_id?.value, call.acknowledge?.uuid)
@@ -210,7 +210,7 @@ export class LocalAgent {
     }
   }
 
-  private subscribe(call: Record<string, any>, req: IncomingMessage, res: ServerResponse) {
+  private subscribe(call: MesosCall, req: IncomingMessage, res: ServerResponse) {
     const info = call.subscribe?.framework_info
     if (info === undefined || typeof info.user !== "string" || typeof info.name !== "string") {
       res.writeHead(400).end("SUBSCRIBE needs subscribe.framework_info with user and name")
@@ -340,13 +340,13 @@ export class LocalAgent {
     this.filterUntil = Date.now() + s * 1000
   }
 
-  private accept(accept: Record<string, any> | undefined): string | undefined {
+  private accept(accept: MesosCall["accept"]): string | undefined {
     if (accept === undefined) return "ACCEPT needs an accept field"
-    const ids: Array<string> = (accept.offer_ids ?? []).map((i: any) => i.value)
+    const ids: Array<string> = (accept.offer_ids ?? []).map((i) => i.value)
     const offer = ids.length === 1 ? this.offers.get(ids[0]) : undefined
     for (const id of ids) this.offers.delete(id)
     this.refuse(accept.filters)
-    const infos: Array<MesosTaskInfo> = (accept.operations ?? []).flatMap((op: any) =>
+    const infos: Array<MesosTaskInfo> = (accept.operations ?? []).flatMap((op) =>
       op.type === "LAUNCH" ? (op.launch?.task_infos ?? []) : []
     )
     const budget = this.budget(offer)
@@ -528,6 +528,8 @@ export class LocalAgent {
       if (isLive(t) && (this.exited.has(t.taskId) || (t.pid !== undefined && !processAlive(t.pid)))) {
         // One last read: the final update may have landed right before the exit.
         if (readUpdates(t.runDir, t.consumed).lines.length > 0) continue
+        // As Mesos destroys the container of an executor that exits: no task process outlives it.
+        void destroyContainer(t.runDir, t.taskId, undefined)
         this.update(
           t,
           "TASK_FAILED",
