@@ -49,10 +49,12 @@ const parse = (argv: ReadonlyArray<string>): Parsed => {
       process.exit(0)
     }
     const m = /^--([\w-]+)(?:=(.*))?$/.exec(a)
-    if (m === null || !FLAGS.has(m[1])) fail(`unknown argument ${a}\n${USAGE}`)
-    const value = m?.[2] ?? argv[++i]
-    if (value === undefined) fail(`--${m?.[1]} needs a value`)
-    ;(out[m![1]] ??= []).push(value!)
+    const name = m?.[1]
+    if (m === null || name === undefined || !FLAGS.has(name)) return fail(`unknown argument ${a}\n${USAGE}`)
+    const value = m[2] ?? argv[++i] ?? fail(`--${name} needs a value`)
+    const list = out[name] ?? []
+    list.push(value)
+    out[name] = list
   }
   return out
 }
