@@ -109,113 +109,118 @@ export const makeMesosHttp = (
       capabilities: [{ type: "REVOCABLE_RESOURCES" }, { type: "GPU_RESOURCES" }, { type: "MULTI_ROLE" }]
     })
 
-    /** One subscription: resolves with why it ended. */
-    const subscribeOnce = (): Promise<string> =>
-      new Promise((resolve) => {
-        let req: ClientRequest | undefined
-        let watchdog: NodeJS.Timeout | undefined
-        let heartbeatMs = 15_000
-        let done = false
-        const finish = (reason: string) => {
-          if (done) return
-          done = true
-          if (watchdog !== undefined) clearTimeout(watchdog)
-          req?.destroy()
-          conn.streamId = undefined
-          resolve(reason)
-        }
-        const arm = () => {
-          if (watchdog !== undefined) clearTimeout(watchdog)
-          watchdog = setTimeout(
-            () => finish("no heartbeat from the master"),
-            heartbeatMs * (options.missedHeartbeats ?? 5)
-          )
-        }
-        const body = {
-          type: "SUBSCRIBE",
-          ...(conn.frameworkId === undefined ? {} : { framework_id: { value: conn.frameworkId } }),
-          subscribe: { framework_info: frameworkInfo() }
-        }
-        const onResponse = (res: IncomingMessage) => {
-          if (res.statusCode === 307 && res.headers.location !== undefined) {
-            conn.leader = new URL(API, new URL(res.headers.location, conn.leader))
-            res.resume()
-            return finish(`redirected to ${conn.leader.host}`)
-          }
-          if (res.statusCode !== 200) {
-            const chunks: Array<Buffer> = []
-            res.on("data", (c: Buffer) => chunks.push(c))
-            res.on("end", () =>
-              finish(`SUBSCRIBE answered ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)
-            )
-            return
-          }
-          conn.streamId = res.headers["mesos-stream-id"] as string | undefined
-          const parser = new RecordIOParser()
-          arm()
-          res.on("data", (chunk: Buffer) => {
-            let records: Array<string>
-            try {
-              records = parser.push(chunk)
-            } catch (e) {
-              return finish((e as Error).message)
-            }
-            for (const r of records) {
-              arm()
-              let ev: MesosEvent
-              try {
-                ev = JSON.parse(r)
-              } catch {
-                return finish("unparseable event")
-              }
-              if (ev.type === "SUBSCRIBED" && ev.subscribed !== undefined) {
-                conn.frameworkId = ev.subscribed.framework_id.value
-                heartbeatMs = (ev.subscribed.heartbeat_interval_seconds ?? 15) * 1000
-                arm()
-                if (options.onFrameworkId !== undefined)
-                  Effect.runFork(options.onFrameworkId(conn.frameworkId!))
-                emit({ _tag: "Subscribed", frameworkId: conn.frameworkId!, heartbeatIntervalMs: heartbeatMs })
-              } else if (ev.type === "OFFERS") {
-                emit({ _tag: "Offers", offers: (ev.offers?.offers ?? []).map(offerFromMesos) })
-              } else if (ev.type === "RESCIND" && ev.rescind !== undefined) {
-                emit({ _tag: "Rescind", offerId: ev.rescind.offer_id.value })
-              } else if (ev.type === "UPDATE" && ev.update !== undefined) {
-                emit({ _tag: "Update", status: statusFromMesos(ev.update.status) })
-              } else if (ev.type === "FAILURE" && ev.failure !== undefined) {
-                const f = ev.failure
-                emit({
-                  _tag: "Failure",
-                  agentId: f.agent_id?.value ?? "",
-                  ...(f.executor_id === undefined ? {} : { executorId: f.executor_id.value }),
-                  ...(f.status === undefined ? {} : { exitStatus: f.status })
-                })
-              } else if (ev.type === "ERROR") {
-                emit({ _tag: "Error", message: ev.error?.message ?? "" })
-                return finish(`master error: ${ev.error?.message ?? ""}`)
-              }
-              // HEARTBEAT only re-arms the watchdog; MESSAGE and inverse offers are not used.
-            }
-          })
-          res.on("end", () => finish("subscription stream ended"))
-          res.on("error", (e) => finish(e.message))
-        }
-        req = request(
-          conn.leader,
-          {
-            method: "POST",
-            headers: { "Content-Type": "application/json", Accept: "application/json", Connection: "close" }
-          },
-          onResponse
+    /** One subscription: calls `resolve` once with why it ended; returns how to cancel it. */
+    const subscribeOnce = (resolve: (reason: string) => void): (() => void) => {
+      let req: ClientRequest | undefined
+      let watchdog: NodeJS.Timeout | undefined
+      let heartbeatMs = 15_000
+      let done = false
+      const finish = (reason: string) => {
+        if (done) return
+        done = true
+        if (watchdog !== undefined) clearTimeout(watchdog)
+        req?.destroy()
+        conn.streamId = undefined
+        resolve(reason)
+      }
+      const arm = () => {
+        if (watchdog !== undefined) clearTimeout(watchdog)
+        watchdog = setTimeout(
+          () => finish("no heartbeat from the master"),
+          heartbeatMs * (options.missedHeartbeats ?? 5)
         )
-        req.on("error", (e) => finish(`cannot reach ${conn.leader.host}: ${e.message}`))
-        req.end(JSON.stringify(body))
-      })
+      }
+      const body = {
+        type: "SUBSCRIBE",
+        ...(conn.frameworkId === undefined ? {} : { framework_id: { value: conn.frameworkId } }),
+        subscribe: { framework_info: frameworkInfo() }
+      }
+      const onResponse = (res: IncomingMessage) => {
+        if (res.statusCode === 307 && res.headers.location !== undefined) {
+          conn.leader = new URL(API, new URL(res.headers.location, conn.leader))
+          res.resume()
+          return finish(`redirected to ${conn.leader.host}`)
+        }
+        if (res.statusCode !== 200) {
+          const chunks: Array<Buffer> = []
+          res.on("data", (c: Buffer) => chunks.push(c))
+          res.on("end", () =>
+            finish(`SUBSCRIBE answered ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)
+          )
+          return
+        }
+        conn.streamId = res.headers["mesos-stream-id"] as string | undefined
+        const parser = new RecordIOParser()
+        arm()
+        res.on("data", (chunk: Buffer) => {
+          let records: Array<string>
+          try {
+            records = parser.push(chunk)
+          } catch (e) {
+            return finish((e as Error).message)
+          }
+          for (const r of records) {
+            arm()
+            let ev: MesosEvent
+            try {
+              ev = JSON.parse(r)
+            } catch {
+              return finish("unparseable event")
+            }
+            if (ev.type === "SUBSCRIBED" && ev.subscribed !== undefined) {
+              conn.frameworkId = ev.subscribed.framework_id.value
+              heartbeatMs = (ev.subscribed.heartbeat_interval_seconds ?? 15) * 1000
+              arm()
+              if (options.onFrameworkId !== undefined)
+                Effect.runFork(options.onFrameworkId(conn.frameworkId!))
+              emit({ _tag: "Subscribed", frameworkId: conn.frameworkId!, heartbeatIntervalMs: heartbeatMs })
+            } else if (ev.type === "OFFERS") {
+              emit({ _tag: "Offers", offers: (ev.offers?.offers ?? []).map(offerFromMesos) })
+            } else if (ev.type === "RESCIND" && ev.rescind !== undefined) {
+              emit({ _tag: "Rescind", offerId: ev.rescind.offer_id.value })
+            } else if (ev.type === "UPDATE" && ev.update !== undefined) {
+              emit({ _tag: "Update", status: statusFromMesos(ev.update.status) })
+            } else if (ev.type === "FAILURE" && ev.failure !== undefined) {
+              const f = ev.failure
+              emit({
+                _tag: "Failure",
+                agentId: f.agent_id?.value ?? "",
+                ...(f.executor_id === undefined ? {} : { executorId: f.executor_id.value }),
+                ...(f.status === undefined ? {} : { exitStatus: f.status })
+              })
+            } else if (ev.type === "ERROR") {
+              emit({ _tag: "Error", message: ev.error?.message ?? "" })
+              return finish(`master error: ${ev.error?.message ?? ""}`)
+            }
+            // HEARTBEAT only re-arms the watchdog; MESSAGE and inverse offers are not used.
+          }
+        })
+        res.on("end", () => finish("subscription stream ended"))
+        res.on("error", (e) => finish(e.message))
+      }
+      req = request(
+        conn.leader,
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json", Connection: "close" }
+        },
+        onResponse
+      )
+      req.on("error", (e) => finish(`cannot reach ${conn.leader.host}: ${e.message}`))
+      req.end(JSON.stringify(body))
+      return () => finish("closed")
+    }
+    const subscription = Effect.async<string>((resume) => {
+      const cancel = subscribeOnce((reason) => resume(Effect.succeed(reason)))
+      // Interruption (the layer's scope closing) drops the connection, so the master sees us go.
+      return Effect.sync(cancel)
+    })
 
     const loop = Effect.gen(function* () {
       let backoff = options.backoffInitialMs ?? 100
       for (;;) {
         const started = Date.now()
-        const reason = yield* Effect.promise(() => subscribeOnce())
+        const reason = yield* subscription
         emit({ _tag: "Disconnected", reason })
         // A redirect is followed at once; a subscription that lived a while resets the backoff.
         if (reason.startsWith("redirected")) continue

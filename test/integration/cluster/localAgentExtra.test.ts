@@ -189,3 +189,55 @@ describe("local agent", () => {
     expect(r._tag === "Left" && r.left._tag).toBe("ClusterNotSubscribed")
   })
 })
+
+describe("framework failover timeout", () => {
+  it("kills a disconnected framework's tasks once its failover_timeout passes", async () => {
+    const { agent } = await agentIn(workDir())
+    guard(agent)
+    const scope = newScope()
+    const manager = await Effect.runPromise(
+      Scope.extend(
+        makeMesosHttp({
+          master: agent.url,
+          executor: { command: `${defaultExecutorCommand()} --preemption-wait-secs 1` },
+          failoverTimeoutSeconds: 0.5
+        }),
+        scope
+      )
+    )
+    const seen: Array<ClusterEvent> = []
+    Effect.runFork(Stream.runForEach(manager.events, (e) => Effect.sync(() => void seen.push(e))))
+    const offer = await waitFor(
+      () => seen.flatMap((e) => (e._tag === "Offers" ? e.offers : []))[0],
+      "an offer"
+    )
+    await Effect.runPromise(
+      manager.launch(
+        offer,
+        {
+          taskId: "fo-0",
+          config: taskConfig("sleep 30"),
+          host: offer.host,
+          agentId: offer.agentId,
+          ports: {}
+        },
+        0
+      )
+    )
+    await waitFor(() => (agent.tasks()[0]?.state === "TASK_RUNNING" ? true : undefined), "RUNNING")
+    const pid = agent.tasks()[0].pid
+    // Closing the client's scope drops its subscription connection.
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    await waitFor(() => (agent.tasks().length === 0 ? true : undefined), "the framework's removal")
+    await waitFor(() => (isAlive(pid) ? undefined : true), "the executor's exit")
+  })
+})
+
+const isAlive = (pid: number | undefined) => {
+  try {
+    process.kill(pid ?? -1, 0)
+    return true
+  } catch {
+    return false
+  }
+}
