@@ -52,8 +52,9 @@ export interface ReconcileTask {
 
 export interface ClusterManagerShape {
   /**
-   * Every event from the moment of the call; the manager (re-)subscribes by itself, emitting
-   * `Subscribed` each time (reconcile after each one) and `Disconnected` when the stream drops.
+   * Every event since the layer started, for ONE consumer (events are buffered until read). The
+   * manager (re-)subscribes by itself, emitting `Subscribed` each time (reconcile after each one:
+   * offers and unacknowledged state from before are void) and `Disconnected` when the stream drops.
    */
   readonly events: Stream.Stream<ClusterEvent>
   readonly frameworkId: Effect.Effect<string | undefined>
