@@ -20,15 +20,8 @@ import {
   signal,
   startExecutor
 } from "./executors.ts"
-import {
-  type AgentState,
-  isLive,
-  loadState,
-  saveState,
-  type TaskRecord,
-  type TaskResources,
-  TERMINAL
-} from "./state.ts"
+import { type Budget, freeOffer, heldBy, offerBudget, takeFromBudget, taskNeeds } from "./resources.ts"
+import { type AgentState, isLive, loadState, saveState, type TaskRecord, TERMINAL } from "./state.ts"
 
 export interface LocalAgentOptions {
   readonly workDir: string
@@ -286,53 +279,21 @@ export class LocalAgent {
 
   // ---- offers ----
 
-  private used(): { res: TaskResources; ports: Set<number> } {
-    let cpus = 0
-    let mem = 0
-    let disk = 0
-    let gpus = 0
-    const ports = new Set<number>()
-    for (const t of this.state.tasks)
-      if (isLive(t)) {
-        cpus += t.resources.cpus
-        mem += t.resources.mem
-        disk += t.resources.disk
-        gpus += t.resources.gpus
-        for (const p of t.resources.ports) ports.add(p)
-      }
-    return { res: { cpus, mem, disk, gpus, ports: [] }, ports }
-  }
-
   private allocate() {
     if (this.sub === undefined || this.offers.size > 0 || Date.now() < this.filterUntil) return
-    const { res, ports } = this.used()
-    const cpus = (this.o.cpus ?? 4) - res.cpus
-    const mem = (this.o.memMb ?? 4096) - res.mem
-    if (cpus <= 0.001 || mem <= 0) return
-    const [lo, hi] = this.o.ports ?? [31000, 32000]
-    const ranges: Array<{ begin: number; end: number }> = []
-    for (let p = lo; p <= hi; p++) {
-      if (ports.has(p)) continue
-      const last = ranges[ranges.length - 1]
-      if (last !== undefined && last.end === p - 1) last.end = p
-      else ranges.push({ begin: p, end: p })
+    const totals = {
+      cpus: this.o.cpus ?? 4,
+      mem: this.o.memMb ?? 4096,
+      disk: this.o.diskMb ?? 10_240,
+      ports: this.o.ports ?? ([31000, 32000] as const)
     }
-    const offer: Offer = {
-      id: `${this.agentId}-O${++this.offerSeq}`,
-      agentId: this.agentId,
-      host: this.hostname,
-      resources: [
-        { name: "cpus", scalar: Math.round(cpus * 1000) / 1000 },
-        { name: "mem", scalar: mem },
-        { name: "disk", scalar: (this.o.diskMb ?? 10_240) - res.disk },
-        { name: "ports", ranges }
-      ],
-      attributes: Object.entries({ host: this.hostname, rack: "rack-1", ...this.o.attributes }).map(
-        ([name, v]) => ({ name, values: [v] })
-      )
-    }
+    const attributes = { host: this.hostname, rack: "rack-1", ...this.o.attributes }
+    const id = `${this.agentId}-O${this.offerSeq + 1}`
+    const offer = freeOffer(id, this.agentId, this.hostname, totals, heldBy(this.state.tasks), attributes)
+    if (offer === undefined || this.state.frameworkId === undefined) return
+    this.offerSeq++
     this.offers.set(offer.id, offer)
-    this.send({ type: "OFFERS", offers: { offers: [offerToMesos(offer, this.state.frameworkId!)] } })
+    this.send({ type: "OFFERS", offers: { offers: [offerToMesos(offer, this.state.frameworkId)] } })
   }
 
   private refuse(filters: { refuse_seconds?: number } | undefined) {
@@ -349,7 +310,7 @@ export class LocalAgent {
     const infos: Array<MesosTaskInfo> = (accept.operations ?? []).flatMap((op) =>
       op.type === "LAUNCH" ? (op.launch?.task_infos ?? []) : []
     )
-    const budget = this.budget(offer)
+    const budget = offerBudget(offer)
     for (const info of infos) {
       const fail = offer === undefined ? "Task launched with invalid offers" : undefined
       this.launch(info, budget, fail)
@@ -358,32 +319,10 @@ export class LocalAgent {
     return undefined
   }
 
-  private budget(offer: Offer | undefined) {
-    const b = { cpus: 0, mem: 0, disk: 0, gpus: 0, ports: new Set<number>() }
-    for (const r of offer?.resources ?? []) {
-      if (r.name === "cpus") b.cpus += r.scalar ?? 0
-      else if (r.name === "mem") b.mem += r.scalar ?? 0
-      else if (r.name === "disk") b.disk += r.scalar ?? 0
-      else if (r.name === "gpus") b.gpus += r.scalar ?? 0
-      else if (r.name === "ports")
-        for (const x of r.ranges ?? []) for (let p = x.begin; p <= x.end; p++) b.ports.add(p)
-    }
-    return b
-  }
-
-  private launch(info: MesosTaskInfo, budget: ReturnType<LocalAgent["budget"]>, invalid: string | undefined) {
+  private launch(info: MesosTaskInfo, budget: Budget, invalid: string | undefined) {
     const taskId = info.task_id?.value ?? ""
     const executorId = info.executor?.executor_id?.value ?? `thermos-${taskId}`
-    const need = { cpus: 0, mem: 0, disk: 0, gpus: 0, ports: [] as Array<number> }
-    for (const r of [...(info.resources ?? []), ...(info.executor?.resources ?? [])]) {
-      const v = r.scalar?.value ?? 0
-      if (r.name === "cpus") need.cpus += v
-      else if (r.name === "mem") need.mem += v
-      else if (r.name === "disk") need.disk += v
-      else if (r.name === "gpus") need.gpus += v
-      else if (r.name === "ports")
-        for (const x of r.ranges?.range ?? []) for (let p = x.begin; p <= x.end; p++) need.ports.push(p)
-    }
+    const need = taskNeeds(info)
     const fw = this.state.frameworkId!
     const runId = randomUUID()
     const record: TaskRecord = {
@@ -403,16 +342,9 @@ export class LocalAgent {
         ? "Task has no task_id"
         : this.state.tasks.some((t) => t.taskId === taskId && isLive(t))
           ? `Task ${taskId} is already running`
-          : need.cpus > budget.cpus + 1e-9 ||
-              need.mem > budget.mem ||
-              need.disk > budget.disk ||
-              need.gpus > budget.gpus
-            ? "Task uses more resources than offered"
-            : need.ports.some((p) => !budget.ports.has(p))
-              ? "Task uses ports that were not offered"
-              : info.data === undefined && info.executor?.data === undefined
-                ? "Task has no data for the Thermos executor"
-                : undefined)
+          : info.data === undefined && info.executor?.data === undefined
+            ? "Task has no data for the Thermos executor"
+            : takeFromBudget(budget, need))
     this.state.tasks = this.state.tasks.filter((t) => t.taskId !== taskId)
     this.state.tasks.push(record)
     if (problem !== undefined) {
@@ -425,18 +357,14 @@ export class LocalAgent {
       )
       return
     }
-    budget.cpus -= need.cpus
-    budget.mem -= need.mem
-    budget.disk -= need.disk
-    budget.gpus -= need.gpus
-    for (const p of need.ports) budget.ports.delete(p)
     let launch: unknown
     try {
       launch = JSON.parse(Buffer.from(info.data ?? info.executor?.data ?? "", "base64").toString("utf8"))
     } catch {
       launch = {}
     }
-    const started = startExecutor(this.o.executorCommand, record.runDir, launch, this.hostname, {
+    const command = info.executor?.command?.value ?? this.o.executorCommand
+    const started = startExecutor(command, record.runDir, launch, this.hostname, {
       MESOS_FRAMEWORK_ID: fw,
       MESOS_EXECUTOR_ID: executorId,
       MESOS_SLAVE_ID: this.agentId,
