@@ -12,16 +12,10 @@ import { join } from "node:path"
 import type { Offer } from "../../../domain/placement/index.ts"
 import { type MesosCall, type MesosTaskInfo, offerToMesos } from "../mesosJson.ts"
 import { encodeRecord } from "../recordio.ts"
-import {
-  destroyContainer,
-  executorDir,
-  processAlive,
-  readUpdates,
-  signal,
-  startExecutor
-} from "./executors.ts"
+import { destroyContainer, executorDir, processAlive, signal, startExecutor } from "./executors.ts"
 import { type Budget, freeOffer, heldBy, offerBudget, takeFromBudget, taskNeeds } from "./resources.ts"
 import { type AgentState, isLive, loadState, saveState, type TaskRecord, TERMINAL } from "./state.ts"
+import { type StatusFields, superviseTask, updateEvent } from "./supervise.ts"
 
 export interface LocalAgentOptions {
   readonly workDir: string
@@ -396,77 +390,18 @@ export class LocalAgent {
     if (TERMINAL.has(state)) this.allocate()
   }
 
-  private sendUpdate(
-    t: TaskRecord,
-    u: { uuid?: string; state: string; message?: string; reason?: string; source: string; timestamp: number }
-  ) {
+  private sendUpdate(t: TaskRecord, u: StatusFields) {
     if (t.frameworkId !== this.state.frameworkId) return
-    this.send({
-      type: "UPDATE",
-      update: {
-        status: {
-          task_id: { value: t.taskId },
-          state: u.state,
-          ...(u.message === undefined ? {} : { message: u.message }),
-          ...(u.reason === undefined ? {} : { reason: u.reason }),
-          source: u.source,
-          agent_id: { value: this.agentId },
-          executor_id: { value: t.executorId },
-          timestamp: u.timestamp / 1000,
-          ...(u.uuid === undefined ? {} : { uuid: u.uuid })
-        }
-      }
-    })
+    this.send(updateEvent(t.taskId, this.agentId, t.executorId, u))
   }
 
   /** Reads new executor updates and notices executors that died without a terminal one. */
   private poll() {
     const now = Date.now()
-    for (const t of this.state.tasks) {
-      if (!isLive(t)) {
-        this.killDeadlines.delete(t.taskId)
-        continue
-      }
-      const deadline = this.killDeadlines.get(t.taskId)
-      if (deadline !== undefined && now >= deadline) {
-        this.killDeadlines.delete(t.taskId)
-        void destroyContainer(t.runDir, t.taskId, t.pid)
-        this.update(
-          t,
-          "TASK_KILLED",
-          "Executor did not stop within the kill grace period; container destroyed",
-          "SOURCE_AGENT",
-          "REASON_EXECUTOR_TERMINATED"
-        )
-        continue
-      }
-      const { lines, offset } = readUpdates(t.runDir, t.consumed)
-      if (offset !== t.consumed) {
-        t.consumed = offset
-        for (const line of lines) {
-          try {
-            const u = JSON.parse(line)
-            if (typeof u.state === "string") this.update(t, u.state, u.message, "SOURCE_EXECUTOR")
-          } catch {
-            // Not an update: the executor writes only updates to stdout, so this is noise to skip.
-          }
-        }
-        this.save()
-      }
-      if (isLive(t) && (this.exited.has(t.taskId) || (t.pid !== undefined && !processAlive(t.pid)))) {
-        // One last read: the final update may have landed right before the exit.
-        if (readUpdates(t.runDir, t.consumed).lines.length > 0) continue
-        // As Mesos destroys the container of an executor that exits: no task process outlives it.
-        void destroyContainer(t.runDir, t.taskId, undefined)
-        this.update(
-          t,
-          "TASK_FAILED",
-          "Executor terminated without a terminal status update",
-          "SOURCE_AGENT",
-          "REASON_EXECUTOR_TERMINATED"
-        )
-      }
-    }
+    const s = { exited: this.exited, killDeadlines: this.killDeadlines, update: this.update.bind(this) }
+    let changed = false
+    for (const t of this.state.tasks) changed = superviseTask(t, now, s) || changed
+    if (changed) this.save()
   }
 
   private resend() {
@@ -509,19 +444,15 @@ export class LocalAgent {
       const t = this.state.tasks.find((x) => x.taskId === id && x.frameworkId === this.state.frameworkId)
       if (t !== undefined) answer(t)
       else
-        this.send({
-          type: "UPDATE",
-          update: {
-            status: {
-              task_id: { value: id },
-              state: "TASK_LOST",
-              message: "Reconciliation: Task is unknown",
-              reason: "REASON_RECONCILIATION",
-              source: "SOURCE_MASTER",
-              timestamp: Date.now() / 1000
-            }
-          }
-        })
+        this.send(
+          updateEvent(id, undefined, undefined, {
+            state: "TASK_LOST",
+            message: "Reconciliation: Task is unknown",
+            reason: "REASON_RECONCILIATION",
+            source: "SOURCE_MASTER",
+            timestamp: Date.now()
+          })
+        )
     }
   }
 
