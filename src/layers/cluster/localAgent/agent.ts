@@ -8,12 +8,12 @@ import { mkdirSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { hostname as osHostname } from "node:os"
-import { join } from "node:path"
 import type { Offer } from "../../../domain/placement/index.ts"
 import { type MesosCall, type MesosTaskInfo, offerToMesos } from "../mesosJson.ts"
 import { encodeRecord } from "../recordio.ts"
-import { destroyContainer, executorDir, processAlive, signal, startExecutor } from "./executors.ts"
-import { type Budget, freeOffer, heldBy, offerBudget, takeFromBudget, taskNeeds } from "./resources.ts"
+import { destroyContainer, processAlive, signal } from "./executors.ts"
+import { launchProblem, newRecord, runExecutor } from "./launch.ts"
+import { type Budget, freeOffer, heldBy, offerBudget } from "./resources.ts"
 import { type AgentState, isLive, loadState, saveState, type TaskRecord, TERMINAL } from "./state.ts"
 import { type StatusFields, superviseTask, updateEvent } from "./supervise.ts"
 
@@ -314,58 +314,23 @@ export class LocalAgent {
   }
 
   private launch(info: MesosTaskInfo, budget: Budget, invalid: string | undefined) {
-    const taskId = info.task_id?.value ?? ""
-    const executorId = info.executor?.executor_id?.value ?? `thermos-${taskId}`
-    const need = taskNeeds(info)
-    const fw = this.state.frameworkId!
-    const runId = randomUUID()
-    const record: TaskRecord = {
-      taskId,
-      frameworkId: fw,
-      executorId,
-      runDir: join(executorDir(this.o.workDir, this.agentId, fw, executorId), "runs", runId),
-      resources: need,
-      state: "TASK_STAGING",
-      timestamp: Date.now(),
-      consumed: 0,
-      pending: []
-    }
-    const problem =
-      invalid ??
-      (taskId === ""
-        ? "Task has no task_id"
-        : this.state.tasks.some((t) => t.taskId === taskId && isLive(t))
-          ? `Task ${taskId} is already running`
-          : info.data === undefined && info.executor?.data === undefined
-            ? "Task has no data for the Thermos executor"
-            : takeFromBudget(budget, need))
-    this.state.tasks = this.state.tasks.filter((t) => t.taskId !== taskId)
+    // ACCEPT is only dispatched for a subscribed framework, so there is a framework id.
+    const record = newRecord(info, this.o.workDir, this.agentId, this.state.frameworkId!)
+    const problem = invalid ?? launchProblem(info, record, this.state.tasks, budget)
+    this.state.tasks = this.state.tasks.filter((t) => t.taskId !== record.taskId)
     this.state.tasks.push(record)
-    if (problem !== undefined) {
-      this.update(
-        record,
-        invalid !== undefined ? "TASK_LOST" : "TASK_ERROR",
-        problem,
-        "SOURCE_MASTER",
-        invalid !== undefined ? "REASON_INVALID_OFFERS" : "REASON_TASK_INVALID"
+    if (problem === undefined)
+      return runExecutor(record, info, this.o.executorCommand, this.hostname, this.agentId, () =>
+        this.exited.add(record.taskId)
       )
-      return
-    }
-    let launch: unknown
-    try {
-      launch = JSON.parse(Buffer.from(info.data ?? info.executor?.data ?? "", "base64").toString("utf8"))
-    } catch {
-      launch = {}
-    }
-    const command = info.executor?.command?.value ?? this.o.executorCommand
-    const started = startExecutor(command, record.runDir, launch, this.hostname, {
-      MESOS_FRAMEWORK_ID: fw,
-      MESOS_EXECUTOR_ID: executorId,
-      MESOS_SLAVE_ID: this.agentId,
-      MESOS_AGENT_ID: this.agentId
-    })
-    record.pid = started.pid
-    void started.exited.then(() => this.exited.add(taskId))
+    const lost = invalid !== undefined
+    this.update(
+      record,
+      lost ? "TASK_LOST" : "TASK_ERROR",
+      problem,
+      "SOURCE_MASTER",
+      lost ? "REASON_INVALID_OFFERS" : "REASON_TASK_INVALID"
+    )
   }
 
   // ---- status updates ----
