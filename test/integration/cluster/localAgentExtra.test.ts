@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readlinkSync, rmSync } from "node:fs"
 import { createServer, request } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { Effect, Exit, Fiber, Scope, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import {
@@ -241,3 +242,75 @@ const isAlive = (pid: number | undefined) => {
     return false
   }
 }
+
+describe("sandbox layout", () => {
+  it("puts checkpoints where `thermos status --mesos-root` finds them, and refuses bad launches", async () => {
+    const dir = workDir()
+    const { agent } = await agentIn(dir)
+    guard(agent)
+    const c = await client(agent.url)
+    const offer = await waitFor(
+      () => c.seen.flatMap((e) => (e._tag === "Offers" ? e.offers : []))[0],
+      "an offer"
+    )
+    const huge = { ...taskConfig("true"), resources: [{ numCpus: 1000 }, { ramMb: 16 }, { diskMb: 16 }] }
+    await c.run(
+      c.manager.launch(
+        offer,
+        { taskId: "too-big", config: huge, host: offer.host, agentId: offer.agentId, ports: {} },
+        0
+      )
+    )
+    expect((await c.state("too-big", "TASK_ERROR")).reason).toBe("REASON_TASK_INVALID")
+    // The offer is used up: launching on it again is LOST with REASON_INVALID_OFFERS.
+    await c.run(
+      c.manager.launch(
+        offer,
+        { taskId: "stale", config: taskConfig("true"), host: offer.host, agentId: offer.agentId, ports: {} },
+        0
+      )
+    )
+    expect((await c.state("stale", "TASK_LOST")).reason).toBe("REASON_INVALID_OFFERS")
+    const next = await waitFor(
+      () => c.seen.flatMap((e) => (e._tag === "Offers" ? e.offers : [])).find((o) => o.id !== offer.id),
+      "a new offer"
+    )
+    await c.run(
+      c.manager.launch(
+        next,
+        {
+          taskId: "layout-0",
+          config: taskConfig("echo hi"),
+          host: next.host,
+          agentId: next.agentId,
+          ports: {}
+        },
+        0
+      )
+    )
+    await c.state("layout-0", "TASK_FINISHED")
+    const run = agent.tasks().find((t) => t.taskId === "layout-0")?.runDir ?? ""
+    expect(run).toContain(
+      join(
+        dir,
+        "slaves",
+        agent.agentId,
+        "frameworks",
+        (await c.run(c.manager.frameworkId)) ?? "",
+        "executors",
+        "thermos-layout-0",
+        "runs"
+      )
+    )
+    expect(readlinkSync(join(run, "..", "latest"))).toBe(basename(run))
+    const status = spawnSync(
+      process.execPath,
+      [join(__dirname, "..", "..", "..", "bin", "thermos.mjs"), "status", "--mesos-root", dir],
+      {
+        encoding: "utf8",
+        timeout: 60_000
+      }
+    )
+    expect(status.stdout).toContain("layout-0")
+  })
+})
