@@ -119,7 +119,7 @@ export const contractSuite = (
         () => updates(taskId).find((s) => s.state === state),
         `${taskId} ${state}`,
         timeoutMs,
-        () => JSON.stringify(updates(taskId))
+        () => JSON.stringify(updates(taskId).map((u) => [u.state, u.reason, u.message]))
       )
       for (const s of updates(taskId)) await run(h.manager.acknowledge(s))
       return u

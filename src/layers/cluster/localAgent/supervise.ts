@@ -85,10 +85,14 @@ export const superviseTask = (t: TaskRecord, now: number, s: Supervision): boole
     if (readUpdates(t.runDir, t.consumed).lines.length > 0) return changed
     // As Mesos destroys the container of an executor that exits: no task process outlives it.
     void destroyContainer(t.runDir, t.taskId, undefined)
+    // An executor that dies while being killed has been killed (it may die of the SIGTERM itself).
+    const killing = s.killDeadlines.delete(t.taskId)
     s.update(
       t,
-      "TASK_FAILED",
-      "Executor terminated without a terminal status update",
+      killing ? "TASK_KILLED" : "TASK_FAILED",
+      killing
+        ? "Executor terminated while being killed"
+        : "Executor terminated without a terminal status update",
       "SOURCE_AGENT",
       "REASON_EXECUTOR_TERMINATED"
     )
