@@ -18,6 +18,8 @@ export interface Harness {
   readonly loseHeartbeat: () => Promise<void>
   /** The task's sandbox directory, when the implementation runs real processes. */
   readonly sandbox?: (taskId: string) => string | undefined
+  /** How many of the task's processes are still alive, when it runs real ones. */
+  readonly leftovers?: (taskId: string) => number
 }
 
 export const taskConfig = (cmdline: string): TaskConfig => ({
@@ -187,6 +189,9 @@ export const contractSuite = (
     await t.waitState("long-sleep-0", "TASK_RUNNING")
     await t.run(t.h.manager.kill("long-sleep-0", offer.agentId))
     await t.waitState("long-sleep-0", "TASK_KILLED")
+    const left = t.h.leftovers
+    if (left !== undefined)
+      await waitFor(() => (left("long-sleep-0") === 0 ? true : undefined), "no process left")
   })
 
   it("reconciles explicitly and implicitly; an unknown task is LOST", async () => {

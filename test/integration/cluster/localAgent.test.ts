@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Scope } from "effect"
 import { describe } from "vitest"
+import { containerProcesses } from "../../../src/layers/cluster/localAgent/executors.ts"
 import { defaultExecutorCommand, startLocalAgent } from "../../../src/layers/cluster/localAgent/index.ts"
 import { makeMesosHttp } from "../../../src/layers/cluster/mesosHttp.ts"
 import { contractSuite } from "./contract.ts"
@@ -50,7 +51,11 @@ describe("mesosHttp client against the local agent over HTTP", () => {
     return {
       manager,
       loseHeartbeat: async () => agent.muteStream(),
-      sandbox: (taskId) => agent.tasks().find((t) => t.taskId === taskId)?.runDir
+      sandbox: (taskId) => agent.tasks().find((t) => t.taskId === taskId)?.runDir,
+      leftovers: (taskId) => {
+        const run = agent.tasks().find((t) => t.taskId === taskId)?.runDir
+        return run === undefined ? 0 : containerProcesses(run).length
+      }
     }
   })
 })

@@ -8,6 +8,8 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
+  readFileSync,
   readSync,
   statSync,
   symlinkSync,
@@ -130,4 +132,30 @@ export const destroyContainer = async (
       Effect.catchAllCause(() => Effect.void)
     )
   )
+  // An executor killed mid-fork leaves processes its checkpoint never recorded; without cgroups,
+  // find them by what marks them as this container's: HOME is the sandbox, or the run dir in argv.
+  for (const p of containerProcesses(runDir)) signal(p, "SIGKILL")
+}
+
+/** Processes of a run directory's container (Linux /proc; none elsewhere). */
+export const containerProcesses = (runDir: string): Array<number> => {
+  let entries: Array<string>
+  try {
+    entries = readdirSync("/proc")
+  } catch {
+    return []
+  }
+  const home = `HOME=${join(runDir, "sandbox")}\0`
+  const out: Array<number> = []
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue
+    try {
+      const env = readFileSync(`/proc/${e}/environ`, "utf8")
+      const argv = readFileSync(`/proc/${e}/cmdline`, "utf8")
+      if (env.includes(home) || argv.includes(`${runDir}/`)) out.push(Number(e))
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return out
 }
