@@ -59,6 +59,7 @@ export class LocalAgent {
   private timers: Array<NodeJS.Timeout> = []
   private readonly exited = new Set<string>()
   private readonly killDeadlines = new Map<string, number>()
+  private readonly destroying = new Set<Promise<void>>()
   readonly hostname: string
   port = 0
 
@@ -103,11 +104,13 @@ export class LocalAgent {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }
+    await Promise.all(this.destroying)
   }
 
   /** Destroys every live task's executor and processes (tests; a machine being wiped). */
   async killAll(): Promise<void> {
-    await Promise.all(this.state.tasks.filter(isLive).map((t) => destroyContainer(t.runDir, t.taskId, t.pid)))
+    for (const t of this.state.tasks) if (isLive(t)) this.destroy(t, t.pid)
+    await Promise.all(this.destroying)
   }
 
   /** Test hook: stop sending anything (heartbeats included) on the current subscription. */
@@ -117,6 +120,11 @@ export class LocalAgent {
 
   tasks(): ReadonlyArray<TaskRecord> {
     return this.state.tasks
+  }
+
+  private destroy(t: TaskRecord, pid: number | undefined) {
+    const p = destroyContainer(t.runDir, t.taskId, pid).finally(() => this.destroying.delete(p))
+    this.destroying.add(p)
   }
 
   private save() {
@@ -363,7 +371,12 @@ export class LocalAgent {
   /** Reads new executor updates and notices executors that died without a terminal one. */
   private poll() {
     const now = Date.now()
-    const s = { exited: this.exited, killDeadlines: this.killDeadlines, update: this.update.bind(this) }
+    const s = {
+      exited: this.exited,
+      killDeadlines: this.killDeadlines,
+      update: this.update.bind(this),
+      destroy: this.destroy.bind(this)
+    }
     let changed = false
     for (const t of this.state.tasks) changed = superviseTask(t, now, s) || changed
     if (changed) this.save()
@@ -443,7 +456,7 @@ export class LocalAgent {
   private killFramework(frameworkId: string) {
     for (const t of this.state.tasks)
       if (t.frameworkId === frameworkId && isLive(t)) {
-        void destroyContainer(t.runDir, t.taskId, t.pid)
+        this.destroy(t, t.pid)
         this.update(t, "TASK_KILLED", "Framework removed", "SOURCE_MASTER", "REASON_FRAMEWORK_REMOVED")
       }
     this.state.tasks = this.state.tasks.filter((t) => t.frameworkId !== frameworkId)

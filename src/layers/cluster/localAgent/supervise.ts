@@ -1,5 +1,5 @@
 /** Following one executor: its JSON-line updates, its death, and the kill grace period. */
-import { destroyContainer, processAlive, readUpdates } from "./executors.ts"
+import { processAlive, readUpdates } from "./executors.ts"
 import { isLive, type TaskRecord } from "./state.ts"
 
 export interface StatusFields {
@@ -38,6 +38,8 @@ export const updateEvent = (
 export interface Supervision {
   readonly exited: ReadonlySet<string>
   readonly killDeadlines: Map<string, number>
+  /** Destroys the task's container (in the background; the agent waits for it on stop). */
+  readonly destroy: (t: TaskRecord, pid: number | undefined) => void
   readonly update: (
     t: TaskRecord,
     state: string,
@@ -56,7 +58,7 @@ export const superviseTask = (t: TaskRecord, now: number, s: Supervision): boole
   const deadline = s.killDeadlines.get(t.taskId)
   if (deadline !== undefined && now >= deadline) {
     s.killDeadlines.delete(t.taskId)
-    void destroyContainer(t.runDir, t.taskId, t.pid)
+    s.destroy(t, t.pid)
     s.update(
       t,
       "TASK_KILLED",
@@ -84,7 +86,7 @@ export const superviseTask = (t: TaskRecord, now: number, s: Supervision): boole
     // One last read: the final update may have landed right before the exit.
     if (readUpdates(t.runDir, t.consumed).lines.length > 0) return changed
     // As Mesos destroys the container of an executor that exits: no task process outlives it.
-    void destroyContainer(t.runDir, t.taskId, undefined)
+    s.destroy(t, undefined)
     // An executor that dies while being killed has been killed (it may die of the SIGTERM itself).
     const killing = s.killDeadlines.delete(t.taskId)
     s.update(
