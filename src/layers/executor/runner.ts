@@ -282,10 +282,16 @@ export const makeRunner = (o: RunnerOptions): Effect.Effect<Runner, RunnerError,
       }
     })
 
+    // SIGTERM each live regular process once. Runs on every CLEANING pass: a process that was still
+    // FORKED when cleaning began gets its pid (and so its SIGTERM) on a later pass.
+    const terminated = new Set<number>()
     const onCleaning = Effect.gen(function* () {
       for (const name of live()) {
         const r = currentRun(state, name)!
-        if (regular.byName.has(name) && r.pid !== undefined) yield* spawner.signal(r.pid, "SIGTERM")
+        if (regular.byName.has(name) && r.pid !== undefined && !terminated.has(r.pid)) {
+          terminated.add(r.pid)
+          yield* spawner.signal(r.pid, "SIGTERM")
+        }
       }
     })
 
@@ -343,6 +349,7 @@ export const makeRunner = (o: RunnerOptions): Effect.Effect<Runner, RunnerError,
           return true
         }
         case "CLEANING": {
+          yield* onCleaning
           const rem = remaining(t)
           const regularLive = live().filter((n) => regular.byName.has(n))
           if (rem > 0 && (yield* anyAlive(regularLive))) {

@@ -91,6 +91,20 @@ const main = async () => {
     )
   )
   const run = <A>(e: Effect.Effect<A, never, never>) => Effect.runPromise(e)
+  // Kill requests are taken from the start: one that arrives while the task is being set up is
+  // carried out as soon as the executor exists, instead of SIGTERM ending this process outright.
+  let killRequested = false
+  let kill: () => void = () => {
+    killRequested = true
+  }
+  process.on("SIGTERM", () => kill())
+  process.on("SIGINT", () => kill())
+  void (async () => {
+    for await (const line of { [Symbol.asyncIterator]: () => iterator }) {
+      const cmd = line.trim()
+      if (cmd === "kill" || cmd === '{"kill":true}') kill()
+    }
+  })()
   const ex = await run(
     startExecutor(launch, {
       sandbox,
@@ -99,15 +113,8 @@ const main = async () => {
       hostname: args.hostname
     }).pipe(Effect.provide(layer))
   )
-  const kill = () => void run(ex.kill())
-  process.on("SIGTERM", kill)
-  process.on("SIGINT", kill)
-  void (async () => {
-    for await (const line of { [Symbol.asyncIterator]: () => iterator }) {
-      const cmd = line.trim()
-      if (cmd === "kill" || cmd === '{"kill":true}') kill()
-    }
-  })()
+  kill = () => void run(ex.kill())
+  if (killRequested) kill()
   await run(ex.done)
   lines.close()
   process.exit(0)

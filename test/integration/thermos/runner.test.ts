@@ -159,6 +159,26 @@ describe("runner with real processes", () => {
     expect(taskStates(result.state)).toEqual(["ACTIVE", "ACTIVE", "CLEANING", "KILLED"])
   })
 
+  it("a kill that arrives before a process reports RUNNING still SIGTERMs it", async () => {
+    // A slow poll keeps the run FORKED (coordinator pid only, no process pid) for a while.
+    const o = options({ processes: [P("late", "sleep 30")] }, { pollMs: 400 })
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const r = yield* makeRunner(o)
+        const fiber = yield* Effect.fork(r.run)
+        // Kill as soon as the process is forked, before its RUNNING record (and pid) arrive.
+        yield* Effect.promise(() =>
+          waitFor(() => (last(r.state(), "late")?.state === "FORKED" ? true : undefined))
+        )
+        yield* r.kill(60_000)
+        const s = yield* Fiber.join(fiber).pipe(Effect.timeout("20 seconds"))
+        return { s, state: r.state() }
+      }).pipe(Effect.provide(ProcessSpawnerNode))
+    )
+    expect(result.s).toBe("KILLED")
+    expect(last(result.state, "late")).toMatchObject({ state: "KILLED", return_code: -15 })
+  })
+
   it("a restarted runner takes over a task whose runner was SIGKILLed", async () => {
     const o = options({
       processes: [P("a", "sleep 0.4"), P("b", "echo b"), P("long", "sleep 1.2")],
