@@ -17,6 +17,8 @@ import { LogStorageFailed } from "../../services/ReplicatedLog.ts"
 import type { Bytes, ReplicaStore } from "./store.ts"
 
 export const REPLICA_FILE = "replica.sqlite"
+/** Learned marks held back from disk before they are written anyway. */
+const MAX_DEFERRED = 4096
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS metadata (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, promised INTEGER NOT NULL, begin INTEGER NOT NULL)",
@@ -150,25 +152,26 @@ export const makeSqliteStore = (
         yield* flush()
       })
 
-    // Only batches holding a promise or an accepted value need a sync; learned marks ride along
-    // unsynced and are made durable by the next synced commit (the WAL is written in order).
-    let synchronous = "FULL"
+    // Only batches holding a promise or an accepted value need a sync. Lazy-only batches (learned
+    // marks) wait in memory and ride in the next synced commit, in order: losing them in a crash is
+    // harmless, and a commit of their own (or switching `synchronous`) costs more than the sync.
+    let deferred: Array<Durable<Bytes>> = []
     const persist = (records: ReadonlyArray<Durable<Bytes>>) => {
       if (records.length === 0) return Effect.void
-      const mode = records.some((r) => r._tag === "Metadata" || !r.lazy) ? "FULL" : "OFF"
-      const setMode =
-        mode === synchronous
-          ? Effect.void
-          : run("pragma", `PRAGMA synchronous = ${mode}`).pipe(
-              Effect.tap(() => {
-                synchronous = mode
-              })
-            )
-      return setMode.pipe(
-        Effect.zipRight(sql.withTransaction(writeAll(records))),
-        Effect.mapError((e) => (e instanceof LogStorageFailed ? e : failed("persist")(e)))
-      )
+      for (const r of records) deferred.push(r)
+      if (!records.some((r) => r._tag === "Metadata" || !r.lazy) && deferred.length < MAX_DEFERRED)
+        return Effect.void
+      const all = deferred
+      deferred = []
+      return sql
+        .withTransaction(writeAll(all))
+        .pipe(Effect.mapError((e) => (e instanceof LogStorageFailed ? e : failed("persist")(e))))
     }
+
+    // A clean close writes what was held back (best effort: it is only a saving on restart).
+    yield* Effect.addFinalizer(() =>
+      deferred.length === 0 ? Effect.void : Effect.ignore(sql.withTransaction(writeAll(deferred)))
+    )
 
     // What `mesos-log initialize` did: mark a brand-new replica VOTING.
     const initialize = Effect.gen(function* () {
