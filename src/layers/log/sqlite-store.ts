@@ -19,6 +19,8 @@ import type { Bytes, ReplicaStore } from "./store.ts"
 export const REPLICA_FILE = "replica.sqlite"
 /** Learned marks held back from disk before they are written anyway. */
 const MAX_DEFERRED = 4096
+/** Rows per multi-row upsert (6 parameters each; SQLite allows 32766). */
+const ROWS_PER_UPSERT = 512
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS metadata (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, promised INTEGER NOT NULL, begin INTEGER NOT NULL)",
@@ -110,47 +112,56 @@ export const makeSqliteStore = (
       return r
     })
 
-    const upsert = (actions: ReadonlyArray<Action<Bytes>>) => {
+    type Statement = readonly [string, ReadonlyArray<unknown>]
+    const upsert = (actions: ReadonlyArray<Action<Bytes>>): Statement => {
       const params: Array<unknown> = []
       for (const a of actions) {
         const [kind, data] = encodeValue(a.value)
         params.push(a.position, a.promised, a.ballot, kind, data, a.learned ? 1 : 0)
       }
-      return run(
-        "persist",
+      return [
         `INSERT OR REPLACE INTO actions (position, promised, ballot, kind, data, learned) VALUES ${actions.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
         params
-      )
+      ]
     }
 
     // Runs of actions become multi-row upserts (the last record of a position wins), in record order.
-    const writeAll = (records: ReadonlyArray<Durable<Bytes>>) =>
-      Effect.gen(function* () {
-        let run_ = new Map<number, Action<Bytes>>()
-        const flush = function* () {
-          const list = [...run_.values()]
-          run_ = new Map()
-          for (let i = 0; i < list.length; i += 64) yield* upsert(list.slice(i, i + 64))
+    const statements = (records: ReadonlyArray<Durable<Bytes>>): Array<Statement> => {
+      const out: Array<Statement> = []
+      let run_ = new Map<number, Action<Bytes>>()
+      const flush = () => {
+        const list = [...run_.values()]
+        run_ = new Map()
+        for (let i = 0; i < list.length; i += ROWS_PER_UPSERT)
+          out.push(upsert(list.slice(i, i + ROWS_PER_UPSERT)))
+      }
+      for (const rec of records) {
+        if (rec._tag === "Action") {
+          run_.delete(rec.action.position)
+          run_.set(rec.action.position, rec.action)
+          continue
         }
-        for (const rec of records) {
-          if (rec._tag === "Action") {
-            run_.delete(rec.action.position)
-            run_.set(rec.action.position, rec.action)
-            continue
-          }
-          yield* flush()
-          if (rec._tag === "Metadata")
-            yield* run("persist", "UPDATE metadata SET status = ?, promised = ? WHERE id = 1", [
-              rec.status,
-              rec.promised
-            ])
-          else {
-            yield* run("persist", "DELETE FROM actions WHERE position < ?", [rec.begin])
-            yield* run("persist", "UPDATE metadata SET begin = max(begin, ?) WHERE id = 1", [rec.begin])
-          }
+        flush()
+        if (rec._tag === "Metadata")
+          out.push(["UPDATE metadata SET status = ?, promised = ? WHERE id = 1", [rec.status, rec.promised]])
+        else {
+          out.push(["DELETE FROM actions WHERE position < ?", [rec.begin]])
+          out.push(["UPDATE metadata SET begin = max(begin, ?) WHERE id = 1", [rec.begin]])
         }
-        yield* flush()
-      })
+      }
+      flush()
+      return out
+    }
+
+    // One statement commits atomically on its own (the usual batch: a run of actions); saving the
+    // BEGIN and COMMIT statements is a large part of a small batch's cost.
+    const writeAll = (records: ReadonlyArray<Durable<Bytes>>) => {
+      const list = statements(records)
+      if (list.length === 1) return run("persist", list[0][0], list[0][1])
+      return sql.withTransaction(
+        Effect.forEach(list, ([q, params]) => run("persist", q, params), { discard: true })
+      )
+    }
 
     // Only batches holding a promise or an accepted value need a sync. Lazy-only batches (learned
     // marks) wait in memory and ride in the next synced commit, in order: losing them in a crash is
@@ -163,14 +174,14 @@ export const makeSqliteStore = (
         return Effect.void
       const all = deferred
       deferred = []
-      return sql
-        .withTransaction(writeAll(all))
-        .pipe(Effect.mapError((e) => (e instanceof LogStorageFailed ? e : failed("persist")(e))))
+      return writeAll(all).pipe(
+        Effect.mapError((e) => (e instanceof LogStorageFailed ? e : failed("persist")(e)))
+      )
     }
 
     // A clean close writes what was held back (best effort: it is only a saving on restart).
     yield* Effect.addFinalizer(() =>
-      deferred.length === 0 ? Effect.void : Effect.ignore(sql.withTransaction(writeAll(deferred)))
+      deferred.length === 0 ? Effect.void : Effect.ignore(writeAll(deferred))
     )
 
     // What `mesos-log initialize` did: mark a brand-new replica VOTING.
