@@ -181,6 +181,7 @@ export const makeLogMember = (
         }
       } while (again)
       pumping = false
+      opts.transport.flush?.()
       if (inbox.length > 0 && batches.length < MAX_SYNCING) schedule()
     }
 
@@ -200,7 +201,11 @@ export const makeLogMember = (
       }
       if (ticked) expire()
       const a = admit(pipe, readies)
-      if (a.early.length > 0) opts.transport.send(a.early)
+      if (a.early.length > 0) {
+        opts.transport.send(a.early)
+        // Out before our own sync starts (a main-thread store blocks): followers sync beside us.
+        opts.transport.flush?.()
+      }
       for (const r of a.earlyResults) complete(r)
       // The sync runs beside the next batches (the store keeps order); this batch's replies follow it.
       batches.push({ admitted: a, events: evs, state: a.persist.length === 0 ? "done" : "queued" })

@@ -14,7 +14,7 @@ export interface PeerAddress {
 
 interface Peer {
   socket: net.Socket | undefined
-  write: (b: Uint8Array) => void
+  write: ReturnType<typeof corkedWriter> | undefined
   connected: boolean
   pending: Array<Buffer>
 }
@@ -33,7 +33,7 @@ export const makeTcpTransport = (
     let p = out.get(id)
     if (p?.socket) return p
     if (!p) {
-      p = { socket: undefined, write: () => {}, connected: false, pending: [] }
+      p = { socket: undefined, write: undefined, connected: false, pending: [] }
       out.set(id, p)
     }
     const addr = peers.get(id)!
@@ -76,7 +76,7 @@ export const makeTcpTransport = (
     for (const [id, frames] of byPeer) {
       const peer = connect(id)
       const buf = frames.length === 1 ? frames[0] : Buffer.concat(frames)
-      if (peer.connected) peer.write(buf)
+      if (peer.connected) peer.write?.(buf)
       else if (peer.pending.length < 10_000) peer.pending.push(buf)
     }
   }
@@ -113,5 +113,9 @@ export const makeTcpTransport = (
         })
     ).pipe(Effect.asVoid)
 
-  return { send, listen }
+  const flush = () => {
+    for (const p of out.values()) p.write?.flush()
+  }
+
+  return { send, flush, listen }
 }
