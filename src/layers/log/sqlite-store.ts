@@ -66,9 +66,11 @@ export const makeSqliteStore = (
     const ctx = yield* Layer.build(SqliteClient.layer({ filename: join(dir, REPLICA_FILE) })).pipe(
       Effect.mapError(failed(`opening ${join(dir, REPLICA_FILE)}`))
     )
-    const sql = Context.get(ctx, SqlClient.SqlClient)
+    // The store is this file's only user: it holds the one connection for its lifetime and talks to
+    // it directly, without a statement compiler, span and semaphore per statement (the hot path).
+    const conn = yield* Context.get(ctx, SqlClient.SqlClient).reserve.pipe(Effect.mapError(failed("opening")))
     const run = (what: string, q: string, params: ReadonlyArray<unknown> = []) =>
-      sql.unsafe(q, params).pipe(Effect.mapError(failed(what)))
+      conn.execute(q, params, undefined).pipe(Effect.mapError(failed(what)))
     yield* run("pragma", "PRAGMA synchronous = FULL")
     for (const s of SCHEMA) yield* run("schema", s)
     yield* run(
@@ -158,8 +160,11 @@ export const makeSqliteStore = (
     const writeAll = (records: ReadonlyArray<Durable<Bytes>>) => {
       const list = statements(records)
       if (list.length === 1) return run("persist", list[0][0], list[0][1])
-      return sql.withTransaction(
-        Effect.forEach(list, ([q, params]) => run("persist", q, params), { discard: true })
+      return run("persist", "BEGIN IMMEDIATE").pipe(
+        Effect.zipRight(Effect.forEach(list, ([q, params]) => run("persist", q, params), { discard: true })),
+        Effect.zipRight(run("persist", "COMMIT")),
+        Effect.onError(() => Effect.ignore(run("persist", "ROLLBACK"))),
+        Effect.uninterruptible
       )
     }
 
