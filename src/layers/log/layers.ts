@@ -2,8 +2,8 @@
 import * as net from "node:net"
 import { Effect, Layer, type Scope } from "effect"
 import { type PaxosConfig, validateQuorum } from "../../domain/paxos/index.ts"
-import { LogStorageFailed, ReplicatedLog, type ReplicatedLogShape } from "../../services/ReplicatedLog.ts"
-import { makeLogMember } from "./member.ts"
+import { LogStorageFailed, ReplicatedLog } from "../../services/ReplicatedLog.ts"
+import { type LogMember, makeLogMember } from "./member.ts"
 import { makeMemoryStore, makeSqliteStore } from "./sqlite-store.ts"
 import type { ReplicaStore } from "./store.ts"
 import { makeTcpTransport, type PeerAddress } from "./tcp-transport.ts"
@@ -50,7 +50,7 @@ export const makeMember = (
   settings: LogSettings,
   store: ReplicaStore,
   transport: Transport
-): Effect.Effect<ReplicatedLogShape, LogStorageFailed, Scope.Scope> =>
+): Effect.Effect<LogMember, LogStorageFailed, Scope.Scope> =>
   checkQuorum(settings.quorum, members.length).pipe(
     Effect.zipRight(
       makeLogMember({

@@ -6,6 +6,7 @@ import {
   Clock,
   Duration,
   Effect,
+  Either,
   Exit,
   Option,
   PubSub,
@@ -61,11 +62,14 @@ interface Batch {
   state: "queued" | "persisting" | "done"
 }
 
-type Resume = (effect: Effect.Effect<ReadonlyArray<number>, LogAppendError>) => void
+type Done = (result: Either.Either<ReadonlyArray<number>, LogAppendError>) => void
 
-export const makeLogMember = (
-  opts: MemberOptions
-): Effect.Effect<ReplicatedLogShape, LogStorageFailed, Scope.Scope> =>
+/** The ReplicatedLog service plus a plain-callback append for servers that answer over a socket. */
+export interface LogMember extends ReplicatedLogShape {
+  readonly appendNow: (entries: ReadonlyArray<Bytes>, done: Done) => void
+}
+
+export const makeLogMember = (opts: MemberOptions): Effect.Effect<LogMember, LogStorageFailed, Scope.Scope> =>
   Effect.gen(function* () {
     const replica = yield* opts.store.load
     const clock = yield* Effect.clock
@@ -76,7 +80,7 @@ export const makeLogMember = (
       yield* Random.nextIntBetween(1, 2 ** 30)
     )
     const events = yield* PubSub.unbounded<LogEvent>()
-    const waiters = new Map<number, { readonly resume: Resume; readonly deadline: number }>()
+    const waiters = new Map<number, { readonly done: Done; readonly deadline: number }>()
     const timeout = opts.writeTimeout ?? Duration.seconds(3)
     const timeoutMs = Duration.toMillis(timeout)
     let nextId = 0
@@ -91,18 +95,18 @@ export const makeLogMember = (
     const batches: Array<Batch> = []
     let persisting = 0
 
-    const resumeWaiter = (id: number, effect: Effect.Effect<ReadonlyArray<number>, LogAppendError>) => {
+    const resumeWaiter = (id: number, result: Either.Either<ReadonlyArray<number>, LogAppendError>) => {
       const w = waiters.get(id)
       if (!w) return
       waiters.delete(id)
-      w.resume(effect)
+      w.done(result)
     }
 
     const complete = (r: Result) => {
-      if (r._tag === "Appended") return resumeWaiter(r.id, Effect.succeed(r.positions))
+      if (r._tag === "Appended") return resumeWaiter(r.id, Either.right(r.positions))
       resumeWaiter(
         r.id,
-        Effect.fail(
+        Either.left(
           r.reason === "Demoted"
             ? new LogCoordinatorDemoted({ message: "log coordinator demoted: another writer exists" })
             : new LogNotVoting({
@@ -116,7 +120,7 @@ export const makeLogMember = (
     const stop = (e: LogStorageFailed) => {
       // A replica that cannot persist must not answer again: stop and fail everyone waiting.
       broken = e
-      for (const w of waiters.values()) w.resume(Effect.fail(e))
+      for (const w of waiters.values()) w.done(Either.left(e))
       waiters.clear()
     }
 
@@ -219,7 +223,7 @@ export const makeLogMember = (
         if (w.deadline <= now)
           resumeWaiter(
             id,
-            Effect.fail(
+            Either.left(
               new LogWriteTimeout({
                 message: `log append not acknowledged by a quorum within ${Duration.format(timeout)}`
               })
@@ -243,18 +247,26 @@ export const makeLogMember = (
       )
     )
 
+    const register = (values: ReadonlyArray<Value<Bytes>>, done: Done): number | undefined => {
+      if (broken) {
+        done(Either.left(broken))
+        return undefined
+      }
+      const id = ++nextId
+      waiters.set(id, { done, deadline: clock.unsafeCurrentTimeMillis() + timeoutMs })
+      offer({ _tag: "Append", id, values })
+      return id
+    }
     const submit = (values: ReadonlyArray<Value<Bytes>>) =>
-      Effect.suspend(() => {
-        if (broken) return Effect.fail(broken)
-        const id = ++nextId
-        return Effect.async<ReadonlyArray<number>, LogAppendError>((resume) => {
-          waiters.set(id, { resume, deadline: clock.unsafeCurrentTimeMillis() + timeoutMs })
-          offer({ _tag: "Append", id, values })
-          return Effect.sync(() => {
-            waiters.delete(id)
-          })
+      Effect.async<ReadonlyArray<number>, LogAppendError>((resume) => {
+        const id = register(values, (r) =>
+          resume(Either.isRight(r) ? Effect.succeed(r.right) : Effect.fail(r.left))
+        )
+        return Effect.sync(() => {
+          if (id !== undefined) waiters.delete(id)
         })
       })
+    const toData = (entries: ReadonlyArray<Bytes>) => entries.map((data) => ({ _tag: "Data", data }) as const)
 
     const read = (from: number, to: number) =>
       Effect.sync(() => {
@@ -269,11 +281,14 @@ export const makeLogMember = (
       })
 
     return {
-      append: (entries) => submit(entries.map((data) => ({ _tag: "Data", data }) as const)),
+      append: (entries) => submit(toData(entries)),
+      appendNow: (entries, done) => {
+        register(toData(entries), done)
+      },
       read,
       truncate: (position) => submit([{ _tag: "Truncate", to: position }]).pipe(Effect.asVoid),
       position: Effect.sync(() => ({ begin: node.replica.begin, end: node.applied })),
       status: Effect.sync(() => node.replica.status),
       events: Stream.fromPubSub(events)
-    } satisfies ReplicatedLogShape
+    } satisfies LogMember
   })
