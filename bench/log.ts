@@ -11,6 +11,7 @@ import { connectReplica } from "../src/layers/log/replica-client.ts"
 
 const INFLIGHT = [1, 16, 64]
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+const WARMUP_SECONDS = 1
 const ENTRY = new Uint8Array(256).fill(97)
 
 interface Result {
@@ -21,10 +22,10 @@ interface Result {
   readonly errors: number
 }
 
-const measure = async (inflight: number, op: () => Promise<unknown>): Promise<Result> => {
+const measure = async (inflight: number, op: () => Promise<unknown>, seconds = SECONDS): Promise<Result> => {
   const latencies: Array<number> = []
   let errors = 0
-  const until = performance.now() + SECONDS * 1000
+  const until = performance.now() + seconds * 1000
   const start = performance.now()
   await Promise.all(
     Array.from({ length: inflight }, async () => {
@@ -52,11 +53,15 @@ const measure = async (inflight: number, op: () => Promise<unknown>): Promise<Re
   }
 }
 
+/** The same warm-up for both systems: a second at the highest load, so JITs and caches are warm. */
+const warmUp = (op: () => Promise<unknown>) => measure(INFLIGHT[INFLIGHT.length - 1], op, WARMUP_SECONDS)
+
 const runOurs = async (): Promise<Array<Result>> => {
   const cluster = await startCluster(3)
   try {
     const client = await connectReplica(cluster.ports[0])
-    for (let i = 0; i < 100; i++) await client.append([ENTRY]) // elect and warm up
+    for (let i = 0; i < 100; i++) await client.append([ENTRY]) // elect
+    await warmUp(() => client.append([ENTRY]))
     const out: Array<Result> = []
     for (const n of INFLIGHT) {
       const r = await measure(n, () => client.append([ENTRY]))
@@ -132,6 +137,7 @@ const runEtcd = async (bin: string): Promise<Array<Result>> => {
       }
     }
     for (let i = 0; i < 100; i++) await put()
+    await warmUp(put)
     const out: Array<Result> = []
     for (const n of INFLIGHT) {
       const r = await measure(n, put)
@@ -166,6 +172,7 @@ console.log(
     p50_ms_at_1: at(ours, 1)!.p50Ms,
     etcd_p50_ms_at_1: at(etcd, 1)?.p50Ms ?? null,
     entry_bytes: ENTRY.length,
+    warmup_seconds: WARMUP_SECONDS,
     seconds_per_point: SECONDS
   })
 )

@@ -107,24 +107,30 @@ export const decodeEnvelope = (f: Frame): Envelope<Bytes> => {
   return { from: h.from, to: h.to, msg }
 }
 
-/** Coalesces the writes made to a socket in one turn of the event loop into one system call. */
+/**
+ * Coalesces the writes made to a socket in one turn of the event loop into one system call;
+ * `flush` sends what is held now (before the caller blocks, e.g. on a disk sync).
+ */
 export const corkedWriter = (socket: {
   cork(): void
   uncork(): void
   write(b: Uint8Array): boolean
   destroyed: boolean
-}) => {
+}): ((buf: Uint8Array) => void) & { readonly flush: () => void } => {
   let corked = false
-  return (buf: Uint8Array) => {
+  const flush = () => {
+    if (!corked) return
+    corked = false
+    socket.uncork()
+  }
+  const write = (buf: Uint8Array) => {
     if (socket.destroyed) return
     if (!corked) {
       corked = true
       socket.cork()
-      setImmediate(() => {
-        corked = false
-        socket.uncork()
-      })
+      setImmediate(flush)
     }
     socket.write(buf)
   }
+  return Object.assign(write, { flush })
 }

@@ -40,7 +40,8 @@ export const startCluster = async (
   opts: {
     readonly initialize?: boolean
     readonly writeTimeoutMs?: number
-    readonly storeThread?: "worker" | "main"
+    /** One for all replicas or one per replica (default "main"). */
+    readonly storeThread?: "worker" | "main" | ReadonlyArray<"worker" | "main">
   } = {}
 ): Promise<ProcessCluster> => {
   const root = mkdtempSync(join(tmpdir(), "aurora-log-cluster-"))
@@ -60,7 +61,8 @@ export const startCluster = async (
         quorum: Math.floor(size / 2) + 1,
         members,
         writeTimeoutMs: opts.writeTimeoutMs ?? 10_000,
-        storeThread: opts.storeThread ?? "worker"
+        storeThread:
+          typeof opts.storeThread === "object" ? opts.storeThread[id] : (opts.storeThread ?? "main")
       }
       // REPLICA_NODE_ARGS passes extra node flags to replicas (e.g. --cpu-prof when profiling).
       const extra = process.env.REPLICA_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? []

@@ -4,10 +4,10 @@
 // It serves the Paxos protocol and a small client protocol (append/read/status) on its port, and
 // prints "READY <port>" once listening.
 import type * as net from "node:net"
-import { Effect } from "effect"
-import type { ReplicatedLogShape } from "../../services/ReplicatedLog.ts"
+import { Effect, Either } from "effect"
 import { corkedWriter, encodeFrame, type Frame, KIND_CLIENT_REPLY, KIND_CLIENT_REQUEST } from "./codec.ts"
 import { listenTcp, makeTcpMember } from "./layers.ts"
+import type { LogMember } from "./member.ts"
 import type { PeerAddress } from "./tcp-transport.ts"
 
 interface ServerOptions {
@@ -22,7 +22,7 @@ interface ServerOptions {
 
 const writers = new WeakMap<net.Socket, (b: Uint8Array) => void>()
 
-const serve = (log: ReplicatedLogShape, f: Frame, socket: net.Socket) => {
+const serve = (log: LogMember, f: Frame, socket: net.Socket) => {
   if (f.kind !== KIND_CLIENT_REQUEST) return
   const h = f.header as { id: number; op: string; from?: number; to?: number }
   let write = writers.get(socket)
@@ -33,20 +33,25 @@ const serve = (log: ReplicatedLogShape, f: Frame, socket: net.Socket) => {
   const out = write
   const reply = (header: Record<string, unknown>, blobs: ReadonlyArray<Uint8Array> = []) =>
     out(encodeFrame(KIND_CLIENT_REPLY, { ...header, id: h.id }, blobs))
+  if (h.op === "append")
+    // The hot path: a plain callback, no fiber per request.
+    return log.appendNow(f.blobs, (r) =>
+      Either.match(r, {
+        onLeft: (e) => reply({ error: `${e._tag}: ${e.message}` }),
+        onRight: (positions) => reply({ positions })
+      })
+    )
   const work =
-    h.op === "append"
-      ? Effect.map(log.append(f.blobs), (positions) => reply({ positions }))
-      : h.op === "read"
-        ? Effect.map(log.read(h.from ?? 1, h.to ?? Number.MAX_SAFE_INTEGER), (entries) =>
-            reply(
-              { positions: entries.map((e) => e.position) },
-              entries.map((e) => e.data)
-            )
+    h.op === "read"
+      ? Effect.map(log.read(h.from ?? 1, h.to ?? Number.MAX_SAFE_INTEGER), (entries) =>
+          reply(
+            { positions: entries.map((e) => e.position) },
+            entries.map((e) => e.data)
           )
-        : Effect.map(Effect.all([log.status, log.position]), ([status, pos]) => reply({ status, ...pos }))
-  Effect.runFork(
-    work.pipe(Effect.catchAll((e) => Effect.sync(() => reply({ error: `${e._tag}: ${e.message}` }))))
-  )
+        )
+      : Effect.map(Effect.all([log.status, log.position]), ([status, pos]) => reply({ status, ...pos }))
+  // read and status cannot fail (they look at memory).
+  Effect.runFork(work)
 }
 
 const main = (opts: ServerOptions) =>
@@ -56,7 +61,7 @@ const main = (opts: ServerOptions) =>
         Object.entries(opts.members).map(([id, port]) => [Number(id), { host: "127.0.0.1", port }])
       )
       const server = yield* listenTcp(members.get(opts.id)!)
-      let log: ReplicatedLogShape | undefined
+      let log: LogMember | undefined
       const member = yield* makeTcpMember(
         { ...opts, members, writeTimeoutMs: opts.writeTimeoutMs ?? 10_000 },
         server,

@@ -17,6 +17,10 @@ import { LogStorageFailed } from "../../services/ReplicatedLog.ts"
 import type { Bytes, ReplicaStore } from "./store.ts"
 
 export const REPLICA_FILE = "replica.sqlite"
+/** Learned marks held back from disk before they are written anyway. */
+const MAX_DEFERRED = 4096
+/** Rows per multi-row upsert (6 parameters each; SQLite allows 32766). */
+const ROWS_PER_UPSERT = 512
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS metadata (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, promised INTEGER NOT NULL, begin INTEGER NOT NULL)",
@@ -62,9 +66,11 @@ export const makeSqliteStore = (
     const ctx = yield* Layer.build(SqliteClient.layer({ filename: join(dir, REPLICA_FILE) })).pipe(
       Effect.mapError(failed(`opening ${join(dir, REPLICA_FILE)}`))
     )
-    const sql = Context.get(ctx, SqlClient.SqlClient)
+    // The store is this file's only user: it holds the one connection for its lifetime and talks to
+    // it directly, without a statement compiler, span and semaphore per statement (the hot path).
+    const conn = yield* Context.get(ctx, SqlClient.SqlClient).reserve.pipe(Effect.mapError(failed("opening")))
     const run = (what: string, q: string, params: ReadonlyArray<unknown> = []) =>
-      sql.unsafe(q, params).pipe(Effect.mapError(failed(what)))
+      conn.execute(q, params, undefined).pipe(Effect.mapError(failed(what)))
     yield* run("pragma", "PRAGMA synchronous = FULL")
     for (const s of SCHEMA) yield* run("schema", s)
     yield* run(
@@ -108,67 +114,80 @@ export const makeSqliteStore = (
       return r
     })
 
-    const upsert = (actions: ReadonlyArray<Action<Bytes>>) => {
+    type Statement = readonly [string, ReadonlyArray<unknown>]
+    const upsert = (actions: ReadonlyArray<Action<Bytes>>): Statement => {
       const params: Array<unknown> = []
       for (const a of actions) {
         const [kind, data] = encodeValue(a.value)
         params.push(a.position, a.promised, a.ballot, kind, data, a.learned ? 1 : 0)
       }
-      return run(
-        "persist",
+      return [
         `INSERT OR REPLACE INTO actions (position, promised, ballot, kind, data, learned) VALUES ${actions.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
         params
-      )
+      ]
     }
 
     // Runs of actions become multi-row upserts (the last record of a position wins), in record order.
-    const writeAll = (records: ReadonlyArray<Durable<Bytes>>) =>
-      Effect.gen(function* () {
-        let run_ = new Map<number, Action<Bytes>>()
-        const flush = function* () {
-          const list = [...run_.values()]
-          run_ = new Map()
-          for (let i = 0; i < list.length; i += 64) yield* upsert(list.slice(i, i + 64))
+    const statements = (records: ReadonlyArray<Durable<Bytes>>): Array<Statement> => {
+      const out: Array<Statement> = []
+      let run_ = new Map<number, Action<Bytes>>()
+      const flush = () => {
+        const list = [...run_.values()]
+        run_ = new Map()
+        for (let i = 0; i < list.length; i += ROWS_PER_UPSERT)
+          out.push(upsert(list.slice(i, i + ROWS_PER_UPSERT)))
+      }
+      for (const rec of records) {
+        if (rec._tag === "Action") {
+          run_.delete(rec.action.position)
+          run_.set(rec.action.position, rec.action)
+          continue
         }
-        for (const rec of records) {
-          if (rec._tag === "Action") {
-            run_.delete(rec.action.position)
-            run_.set(rec.action.position, rec.action)
-            continue
-          }
-          yield* flush()
-          if (rec._tag === "Metadata")
-            yield* run("persist", "UPDATE metadata SET status = ?, promised = ? WHERE id = 1", [
-              rec.status,
-              rec.promised
-            ])
-          else {
-            yield* run("persist", "DELETE FROM actions WHERE position < ?", [rec.begin])
-            yield* run("persist", "UPDATE metadata SET begin = max(begin, ?) WHERE id = 1", [rec.begin])
-          }
+        flush()
+        if (rec._tag === "Metadata")
+          out.push(["UPDATE metadata SET status = ?, promised = ? WHERE id = 1", [rec.status, rec.promised]])
+        else {
+          out.push(["DELETE FROM actions WHERE position < ?", [rec.begin]])
+          out.push(["UPDATE metadata SET begin = max(begin, ?) WHERE id = 1", [rec.begin]])
         }
-        yield* flush()
-      })
+      }
+      flush()
+      return out
+    }
 
-    // Only batches holding a promise or an accepted value need a sync; learned marks ride along
-    // unsynced and are made durable by the next synced commit (the WAL is written in order).
-    let synchronous = "FULL"
+    // One statement commits atomically on its own (the usual batch: a run of actions); saving the
+    // BEGIN and COMMIT statements is a large part of a small batch's cost.
+    const writeAll = (records: ReadonlyArray<Durable<Bytes>>) => {
+      const list = statements(records)
+      if (list.length === 1) return run("persist", list[0][0], list[0][1])
+      return run("persist", "BEGIN IMMEDIATE").pipe(
+        Effect.zipRight(Effect.forEach(list, ([q, params]) => run("persist", q, params), { discard: true })),
+        Effect.zipRight(run("persist", "COMMIT")),
+        Effect.onError(() => Effect.ignore(run("persist", "ROLLBACK"))),
+        Effect.uninterruptible
+      )
+    }
+
+    // Only batches holding a promise or an accepted value need a sync. Lazy-only batches (learned
+    // marks) wait in memory and ride in the next synced commit, in order: losing them in a crash is
+    // harmless, and a commit of their own (or switching `synchronous`) costs more than the sync.
+    let deferred: Array<Durable<Bytes>> = []
     const persist = (records: ReadonlyArray<Durable<Bytes>>) => {
       if (records.length === 0) return Effect.void
-      const mode = records.some((r) => r._tag === "Metadata" || !r.lazy) ? "FULL" : "OFF"
-      const setMode =
-        mode === synchronous
-          ? Effect.void
-          : run("pragma", `PRAGMA synchronous = ${mode}`).pipe(
-              Effect.tap(() => {
-                synchronous = mode
-              })
-            )
-      return setMode.pipe(
-        Effect.zipRight(sql.withTransaction(writeAll(records))),
+      for (const r of records) deferred.push(r)
+      if (!records.some((r) => r._tag === "Metadata" || !r.lazy) && deferred.length < MAX_DEFERRED)
+        return Effect.void
+      const all = deferred
+      deferred = []
+      return writeAll(all).pipe(
         Effect.mapError((e) => (e instanceof LogStorageFailed ? e : failed("persist")(e)))
       )
     }
+
+    // A clean close writes what was held back (best effort: it is only a saving on restart).
+    yield* Effect.addFinalizer(() =>
+      deferred.length === 0 ? Effect.void : Effect.ignore(writeAll(deferred))
+    )
 
     // What `mesos-log initialize` did: mark a brand-new replica VOTING.
     const initialize = Effect.gen(function* () {

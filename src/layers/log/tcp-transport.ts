@@ -3,7 +3,7 @@
 import * as net from "node:net"
 import { Effect } from "effect"
 import type { Envelope } from "../../domain/paxos/index.ts"
-import { decodeEnvelope, encodeEnvelope, type Frame, FrameReader, KIND_PAXOS } from "./codec.ts"
+import { corkedWriter, decodeEnvelope, encodeEnvelope, type Frame, FrameReader, KIND_PAXOS } from "./codec.ts"
 import type { Bytes } from "./store.ts"
 import type { Transport } from "./transport.ts"
 
@@ -14,6 +14,7 @@ export interface PeerAddress {
 
 interface Peer {
   socket: net.Socket | undefined
+  write: ReturnType<typeof corkedWriter> | undefined
   connected: boolean
   pending: Array<Buffer>
 }
@@ -32,7 +33,7 @@ export const makeTcpTransport = (
     let p = out.get(id)
     if (p?.socket) return p
     if (!p) {
-      p = { socket: undefined, connected: false, pending: [] }
+      p = { socket: undefined, write: undefined, connected: false, pending: [] }
       out.set(id, p)
     }
     const addr = peers.get(id)!
@@ -40,6 +41,8 @@ export const makeTcpTransport = (
     const socket = net.connect(addr.port, addr.host)
     socket.setNoDelay(true)
     peer.socket = socket
+    // Sends of one event-loop turn (several batches' early and late messages) share one system call.
+    peer.write = corkedWriter(socket)
     socket.on("connect", () => {
       peer.connected = true
       if (peer.pending.length > 0) socket.write(Buffer.concat(peer.pending))
@@ -73,7 +76,7 @@ export const makeTcpTransport = (
     for (const [id, frames] of byPeer) {
       const peer = connect(id)
       const buf = frames.length === 1 ? frames[0] : Buffer.concat(frames)
-      if (peer.connected) peer.socket!.write(buf)
+      if (peer.connected) peer.write?.(buf)
       else if (peer.pending.length < 10_000) peer.pending.push(buf)
     }
   }
@@ -110,5 +113,9 @@ export const makeTcpTransport = (
         })
     ).pipe(Effect.asVoid)
 
-  return { send, listen }
+  const flush = () => {
+    for (const p of out.values()) p.write?.flush()
+  }
+
+  return { send, flush, listen }
 }

@@ -62,23 +62,28 @@ export const makeWorkerStore = (dir: string): Effect.Effect<ReplicaStore, LogSto
   ).pipe(
     Effect.map(({ worker, pending }) => {
       let next = 0
-      const call = <A>(msg: Record<string, unknown>) =>
-        Effect.async<A, LogStorageFailed>((resume) => {
-          const id = ++next
-          pending.set(id, (r) =>
-            resume(
-              r.ok
-                ? Effect.succeed(r.value as A)
-                : Effect.fail(new LogStorageFailed({ message: r.error ?? "failed" }))
-            )
-          )
-          worker.postMessage({ ...msg, id })
-        })
+      const post = (msg: Record<string, unknown>, done: (r: Reply) => void) => {
+        const id = ++next
+        pending.set(id, done)
+        worker.postMessage({ ...msg, id })
+      }
+      const failure = (r: Reply) => new LogStorageFailed({ message: r.error ?? "failed" })
+      const persistNow = (records: ReadonlyArray<Durable<Bytes>>, done: (e?: LogStorageFailed) => void) => {
+        if (records.length === 0) return done()
+        post({ op: "persist", records }, (r) => done(r.ok ? undefined : failure(r)))
+      }
       return {
         ordered: true,
-        load: call<ReplicaState<Bytes>>({ op: "load" }),
+        load: Effect.async<ReplicaState<Bytes>, LogStorageFailed>((resume) =>
+          post({ op: "load" }, (r) =>
+            resume(r.ok ? Effect.succeed(r.value as ReplicaState<Bytes>) : Effect.fail(failure(r)))
+          )
+        ),
         persist: (records: ReadonlyArray<Durable<Bytes>>) =>
-          records.length === 0 ? Effect.void : call<void>({ op: "persist", records })
+          Effect.async<void, LogStorageFailed>((resume) =>
+            persistNow(records, (e) => resume(e ? Effect.fail(e) : Effect.void))
+          ),
+        persistNow
       }
     })
   )

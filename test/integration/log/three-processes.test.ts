@@ -55,7 +55,8 @@ const waitFor = async (what: string, check: () => Promise<boolean>) => {
 
 describe("three replica processes on loopback", () => {
   it("survives kill -9 of followers and of the writer, and a replica whose files were deleted catches up and votes", async () => {
-    cluster = await startCluster(3)
+    // Replica 2 (killed, wiped, recovered) keeps its SQLite file on a worker thread: both stores run here.
+    cluster = await startCluster(3, { storeThread: ["main", "main", "worker"] })
     const c = cluster
     const acked = new Map<string, number>()
     let writer = await connectReplica(c.ports[0])
