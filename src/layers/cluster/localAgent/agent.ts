@@ -3,18 +3,20 @@
  * API (SUBSCRIBE, ACCEPT/LAUNCH, DECLINE, REVIVE, KILL, RECONCILE, ACKNOWLEDGE, TEARDOWN) on
  * 127.0.0.1, so the scheduler drives it with the same client it uses for Mesos.
  */
+
 import { randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { hostname as osHostname } from "node:os"
 import type { Offer } from "../../../domain/placement/index.ts"
+import { isTerminalMesosState } from "../../../services/ClusterManager.ts"
 import { type MesosCall, type MesosTaskInfo, offerToMesos } from "../mesosJson.ts"
 import { encodeRecord } from "../recordio.ts"
 import { destroyContainer, processAlive, signal } from "./executors.ts"
 import { launchProblem, newRecord, runExecutor } from "./launch.ts"
 import { type Budget, freeOffer, heldBy, offerBudget } from "./resources.ts"
-import { type AgentState, isLive, loadState, saveState, type TaskRecord, TERMINAL } from "./state.ts"
+import { type AgentState, isLive, loadState, saveState, type TaskRecord } from "./state.ts"
 import { type StatusFields, superviseTask, updateEvent } from "./supervise.ts"
 
 export interface LocalAgentOptions {
@@ -344,7 +346,7 @@ export class LocalAgent {
   // ---- status updates ----
 
   private update(t: TaskRecord, state: string, message: string | undefined, source: string, reason?: string) {
-    if (TERMINAL.has(t.state)) return
+    if (isTerminalMesosState(t.state)) return
     const u = {
       uuid: b64uuid(),
       state,
@@ -360,7 +362,7 @@ export class LocalAgent {
     t.pending.push(u)
     this.save()
     this.sendUpdate(t, u)
-    if (TERMINAL.has(state)) this.allocate()
+    if (isTerminalMesosState(state)) this.allocate()
   }
 
   private sendUpdate(t: TaskRecord, u: StatusFields) {

@@ -1,6 +1,8 @@
 /** The local agent's task records, kept in a small JSON file so a restarted agent knows its tasks. */
+
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { isTerminalMesosState } from "../../../services/ClusterManager.ts"
 
 export interface TaskResources {
   readonly cpus: number
@@ -62,14 +64,4 @@ export const saveState = (workDir: string, state: AgentState): void => {
   renameSync(`${path}.tmp`, path)
 }
 
-export const TERMINAL = new Set([
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_ERROR",
-  "TASK_LOST",
-  "TASK_DROPPED",
-  "TASK_GONE"
-])
-
-export const isLive = (t: TaskRecord): boolean => !TERMINAL.has(t.state)
+export const isLive = (t: TaskRecord): boolean => !isTerminalMesosState(t.state)
