@@ -1,5 +1,6 @@
 // npm run bench -- config: load, bind and convert a 300-line configuration with 20 jobs (target < 20 ms
 // per load in-process) and time `aurora job inspect` end to end (target < 400 ms wall).
+
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -14,6 +15,7 @@ import {
   loadAllJobs,
   toJobConfiguration
 } from "../src/domain/config/index.ts"
+import { printResult } from "./_result.ts"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -147,20 +149,15 @@ process.stdout.write(
   `config: ${lines} lines, ${jobsConverted} jobs; one load (evaluate, bind, check, convert all jobs): ` +
     `${perLoad.toFixed(2)} ms wall (median of 60; min ${measured.minWall.toFixed(2)}, CPU ${measured.cpu.toFixed(2)}); aurora job inspect wall: ${inspectWall.toFixed(0)} ms (median of 5)\n`
 )
-process.stdout.write(
-  `${JSON.stringify({
-    bench: "config",
-    metric: "load_ms",
-    value: Number(perLoad.toFixed(3)),
-    unit: "ms",
+printResult(
+  { bench: "config", metric: "load_ms", value: Number(perLoad.toFixed(3)), unit: "ms", baseline: 20 },
+  {
     measure: "wall time per load (evaluate, bind, check, convert 20 jobs), median of 60",
     min_ms: Number(measured.minWall.toFixed(3)),
     cpu_ms: Number(measured.cpu.toFixed(3)),
-    baseline: 20,
-    ratio: Number((perLoad / 20).toFixed(3)),
     lines,
     jobs: jobsConverted,
     inspect_wall_ms: Math.round(inspectWall),
     inspect_target_ms: 400
-  })}\n`
+  }
 )

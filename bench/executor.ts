@@ -4,6 +4,7 @@
 // 2. RSS of a real `thermos-executor` process while its task runs 10 processes.
 // Targets (issue 5): median < 100 ms, RSS < 100 MB. The executor is started as users start it, through
 // bin/thermos-executor.mjs (an esbuild bundle rebuilt when sources change).
+
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -15,6 +16,7 @@ import { readCheckpoint } from "../src/layers/executor/checkpoint-file.ts"
 import { startExecutor } from "../src/layers/executor/executor.ts"
 import { ProcessSpawnerNode } from "../src/layers/process/node.ts"
 import { makeCollectingReporter } from "../src/services/StatusReporter.ts"
+import { printResult } from "./_result.ts"
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -94,20 +96,21 @@ const main = async () => {
       `launch-to-first-process-running over ${ITERATIONS} launches: median ${median} ms, p99 ${p99} ms`
     )
     console.log(`thermos-executor RSS with 10 running processes: ${rss.toFixed(1)} MB`)
-    console.log(
-      JSON.stringify({
+    printResult(
+      {
         bench: "executor",
         metric: "launch_to_first_process_running_median",
         value: median,
         unit: "ms",
-        baseline: 100,
-        ratio: Number((median / 100).toFixed(3)),
+        baseline: 100
+      },
+      {
         p99_ms: p99,
         rss_mb: Number(rss.toFixed(1)),
         rss_baseline_mb: 100,
         rss_ratio: Number((rss / 100).toFixed(3)),
         iterations: ITERATIONS
-      })
+      }
     )
   } finally {
     rmSync(dir, { recursive: true, force: true })

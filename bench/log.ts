@@ -1,6 +1,7 @@
 // npm run bench -- log: three replica processes on loopback (SQLite, fsync on), 256-byte entries,
 // 1/16/64 appends in flight; the same workload against a 3-member etcd (its /v3/kv/put HTTP gateway)
 // when `etcd` is installed. Last line: throughput at 64 in flight and the ratio to etcd's.
+
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import * as http from "node:http"
@@ -8,6 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { freePort, startCluster } from "../src/layers/log/process-cluster.ts"
 import { connectReplica } from "../src/layers/log/replica-client.ts"
+import { printResult } from "./_result.ts"
 
 const INFLIGHT = [1, 16, 64]
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
@@ -161,18 +163,13 @@ else console.log("etcd: skipped, no `etcd` binary on PATH (apt-get install etcd-
 const at = (rs: Array<Result> | undefined, n: number) => rs?.find((r) => r.inflight === n)
 const value = at(ours, 64)!.appendsPerSec
 const baseline = at(etcd, 64)?.appendsPerSec ?? null
-console.log(
-  JSON.stringify({
-    bench: "log",
-    metric: "appends_per_sec_at_64_in_flight",
-    value,
-    unit: "appends/s",
-    baseline,
-    ratio: baseline ? Number((value / baseline).toFixed(2)) : null,
+printResult(
+  { bench: "log", metric: "appends_per_sec_at_64_in_flight", value, unit: "appends/s", baseline },
+  {
     p50_ms_at_1: at(ours, 1)!.p50Ms,
     etcd_p50_ms_at_1: at(etcd, 1)?.p50Ms ?? null,
     entry_bytes: ENTRY.length,
     warmup_seconds: WARMUP_SECONDS,
     seconds_per_point: SECONDS
-  })
+  }
 )

@@ -1,5 +1,6 @@
 // Aurora's SchedulingBenchmarks (scheduling.md §8) on the simulated cluster, single-threaded.
 // Usage: npm run bench -- placement [--seconds=N]
+
 import { Effect, Layer, ManagedRuntime } from "effect"
 import type { TaskConfig } from "../src/domain/model/index.ts"
 import { bag } from "../src/domain/placement/index.ts"
@@ -13,6 +14,7 @@ import { OfferManager } from "../src/services/OfferManager.ts"
 import { PlacementState } from "../src/services/PlacementState.ts"
 import { Preemptor } from "../src/services/Preemptor.ts"
 import { TaskScheduler } from "../src/services/TaskScheduler.ts"
+import { printResult } from "./_result.ts"
 
 const seconds = Number(process.argv.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 3)
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7)
@@ -256,14 +258,15 @@ for (const r of results) {
   fields[`${r.key}_ops_per_s`] = Math.round(r.opsPerSec)
   fields[`${r.key}_ratio`] = Number((r.opsPerSec / r.aurora).toFixed(2))
 }
-process.stdout.write(
-  `${JSON.stringify({
+printResult(
+  {
     bench: "placement",
     metric: "min ratio to Aurora over scenarios",
     value: Number(min.toFixed(2)),
     unit: "x",
-    baseline: 1,
-    ratio: Number(min.toFixed(2)),
+    baseline: 1
+  },
+  {
     target: 10,
     ...fields,
     ...(unbannedOps === undefined
@@ -279,5 +282,5 @@ process.stdout.write(
           slot_search_rebuild_ratio: Number((rebuildOps / 40).toFixed(2))
         }),
     memory_mb_per_10k_hosts: Number(memoryMb.toFixed(2))
-  })}\n`
+  }
 )

@@ -1,6 +1,7 @@
 // npm run bench -- recovery: time to recover a store of 100,000 tasks from a snapshot plus 10,000
 // transactions in the embedded (SQLite) log: open the replica, append the recovery noop, read,
 // inflate, decode and replay. Target: under 2 s.
+
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -12,6 +13,7 @@ import { encodeSnapshot, encodeTransaction } from "../src/layers/storage/codec.t
 import { makeDurableStorage } from "../src/layers/storage/durable.ts"
 import { ReplicatedLog } from "../src/services/ReplicatedLog.ts"
 import { makeTask, taskConfig } from "../test/unit/storage/fixtures.ts"
+import { printResult } from "./_result.ts"
 
 const TASKS = Number(process.env.RECOVERY_TASKS ?? 100_000)
 const TRANSACTIONS = Number(process.env.RECOVERY_TRANSACTIONS ?? 10_000)
@@ -75,16 +77,13 @@ try {
       replay_ms: Math.round(total - (result.opened - t0))
     })
   )
-  console.log(
-    JSON.stringify({
-      bench: "recovery",
-      metric: "recover_100k_tasks_plus_10k_transactions",
-      value: Math.round(total),
-      unit: "ms",
-      baseline: 2000,
-      ratio: Number((total / 2000).toFixed(2))
-    })
-  )
+  printResult({
+    bench: "recovery",
+    metric: "recover_100k_tasks_plus_10k_transactions",
+    value: Math.round(total),
+    unit: "ms",
+    baseline: 2000
+  })
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

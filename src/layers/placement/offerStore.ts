@@ -47,6 +47,16 @@ export const DEFAULT_OFFER_STORE: OfferStoreSettings = {
  * Offers held by the scheduler (scheduling.md §1.4): at most one per agent, indexed by id, agent and
  * host, kept in filter order in one array (removals leave tombstones, compacted in bulk).
  */
+/** The filter's vetoes for a request against a held offer (revocable requests see revocable resources). */
+const vetoesFor = (p: PreparedOffer, request: ResourceRequest, settings: FilterSettings) =>
+  filter(
+    request.revocable ? p.forRevocable : p.nonRevocable,
+    p.host,
+    p.unavailabilityStartMs,
+    request,
+    settings
+  )
+
 export class OfferStore {
   private readonly byId = new Map<string, HeldOffer>()
   private readonly byAgent = new Map<string, HeldOffer>()
@@ -242,13 +252,7 @@ export class OfferStore {
       const p = h.prepared
       if (!p.hasCpuAndRam) continue
       if (skip?.(h)) continue
-      const vetoes = filter(
-        request.revocable ? p.forRevocable : p.nonRevocable,
-        p.host,
-        p.unavailabilityStartMs,
-        request,
-        settings
-      )
+      const vetoes = vetoesFor(p, request, settings)
       if (vetoes.length === 0) return h
       onVeto?.(h, vetoes)
       if (vetoGroup(vetoes) === "STATIC" && this.banCount < this.settings.staticBanMaxEntries) {
@@ -280,14 +284,7 @@ export class OfferStore {
     const h = this.byAgent.get(agentId)
     if (h === undefined || h.globallyBanned || !h.prepared.hasCpuAndRam) return undefined
     const p = h.prepared
-    const vetoes = filter(
-      request.revocable ? p.forRevocable : p.nonRevocable,
-      p.host,
-      p.unavailabilityStartMs,
-      request,
-      settings
-    )
-    return vetoes.length === 0 ? h : undefined
+    return vetoesFor(p, request, settings).length === 0 ? h : undefined
   }
 
   /** Number of (offer, group) static bans held. */
