@@ -146,6 +146,7 @@ export const runDevCluster = (c: DevCluster) =>
           yield* startProcess(paths, i === 0 ? "agent" : `agent${i + 1}`, "aurora-agent", [
             `--work-dir=${i === 0 ? paths.agent : `${paths.agent}${i + 1}`}`,
             `--port=${c.agentPort + i}`,
+            "--kill-tasks-on-exit=true",
             ...(i === 0 ? [] : [`--hostname=127.0.0.${i + 1}`, `--rack=rack-${i + 1}`]),
             `--ports=${31000 + i * 1000}-${31999 + i * 1000}`,
             `--cpus=${c.cpus}`,
