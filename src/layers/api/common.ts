@@ -131,14 +131,40 @@ export const respond =
         : { responseCode: answer.responseCode, serverInfo, details, result: answer.result }
     })
 
+const EXPECTED = /^Expected (.+), actual (.+)$/s
+
+/**
+ * One message per field path: a union's per-member "Expected X, actual Y" issues collapse into
+ * "Expected one of X1, X2, ..., actual Y", and an optional field's "Expected undefined" noise is dropped
+ * when a deeper issue explains the field.
+ */
+const issueMessages = (
+  issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>,
+  field: string
+): Array<string> => {
+  const keyed = issues.map((i) => ({ path: [field, ...i.path.map(String)].join("."), message: i.message }))
+  const meaningful = keyed.filter(
+    (i) =>
+      !(i.message.startsWith("Expected undefined,") && keyed.some((o) => o.path.startsWith(`${i.path}.`)))
+  )
+  const byPath = new Map<string, Array<string>>()
+  for (const i of meaningful) byPath.set(i.path, [...(byPath.get(i.path) ?? []), i.message])
+  return [...byPath].map(([path, msgs]) => {
+    const parsed = msgs.map((m) => EXPECTED.exec(m))
+    if (msgs.length > 1 && parsed.every((m) => m !== null && m[2] === parsed[0]![2])) {
+      const expected = parsed.map((m) => m![1]).filter((e) => e !== "undefined")
+      return `${path}: Expected one of ${expected.join(", ")}, actual ${parsed[0]![2]}`
+    }
+    return `${path}: ${[...new Set(msgs)].join(" or ")}`
+  })
+}
+
 /** Decodes a payload field; messages name the field path (`description.taskConfig.job.role: ...`). */
 export const decodeField =
   <A, I>(schema: Schema.Schema<A, I>, field: string) =>
   (input: unknown): Either.Either<A, string> =>
     Either.mapLeft(Schema.decodeUnknownEither(schema, { errors: "all" })(input), (e) =>
-      ParseResult.ArrayFormatter.formatErrorSync(e)
-        .map((issue) => `${[field, ...issue.path.map(String)].join(".")}: ${issue.message}`)
-        .join("; ")
+      issueMessages(ParseResult.ArrayFormatter.formatErrorSync(e), field).join("; ")
     )
 
 export const decodeJobKey = (input: unknown, field: string): Either.Either<JobKey, string> =>

@@ -2,7 +2,7 @@
 // stats endpoints, /quitquitquit, the leader redirect, a request body limit and per-status counters.
 import * as http from "node:http"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { type Rpc, type RpcGroup, RpcSerialization, RpcServer } from "@effect/rpc"
 import { Clock, Duration, Effect, Metric, Option } from "effect"
 import { BYPASS_LEADER_REDIRECT_HEADER } from "../../domain/model/index.ts"
@@ -95,7 +95,7 @@ const routes = Effect.gen(function* () {
 
 /**
  * Everything around the routes: the leader redirect, the body limit (checked before any handler reads
- * the body; the body is read here once, and handlers see the cached text) and the response counters.
+ * the body: it is read here once, bounded, and handlers see that copy) and the response counters.
  */
 const filter = (maxBodyBytes: number) =>
   Effect.gen(function* () {
@@ -136,25 +136,60 @@ const filter = (maxBodyBytes: number) =>
             `Request body too large: the limit is ${maxBodyBytes} bytes; nothing was changed.\n`,
             413
           )
-          const declared = Number(request.headers["content-length"] ?? "0")
-          if (declared > maxBodyBytes) return tooLarge
-          const body = yield* Effect.either(
-            HttpIncomingMessage.withMaxBodySize(request.text, Option.some(maxBodyBytes))
-          )
-          if (body._tag === "Left") return tooLarge
-        }
-        return yield* app.pipe(
-          Effect.catchAll((e) => {
-            const tag = (e as { _tag?: string })._tag
-            return Effect.succeed(
-              tag === "RouteNotFound"
-                ? text(`Not found: ${url.pathname}\n`, 404)
-                : text(`Request failed: ${String((e as { message?: string }).message ?? e)}\n`, 500)
+          const declared = request.headers["content-length"]
+          if (declared !== undefined) {
+            if (Number(declared) > maxBodyBytes) return tooLarge
+            const body = yield* Effect.either(
+              HttpIncomingMessage.withMaxBodySize(request.text, Option.some(maxBodyBytes))
             )
-          })
-        )
+            if (body._tag === "Left") return tooLarge
+          } else {
+            // No declared length (chunked): read it here, bounded, and hand the app a buffered copy.
+            const body = yield* readBounded(NodeHttpServerRequest.toIncomingMessage(request), maxBodyBytes)
+            if (body === undefined) return tooLarge
+            const buffered = HttpServerRequest.fromWeb(
+              new Request(url, { method: request.method, headers: request.headers, body })
+            )
+            return yield* respondWith(
+              app.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, buffered)),
+              url
+            )
+          }
+        }
+        return yield* respondWith(app, url)
       })
     }
+  })
+
+/** The app's answer; a route that is not there is a 404, any other failure a 500 with its message. */
+const respondWith = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, url: URL) =>
+  app.pipe(
+    Effect.catchAll((e) => {
+      const tag = (e as { _tag?: string })._tag
+      return Effect.succeed(
+        tag === "RouteNotFound"
+          ? text(`Not found: ${url.pathname}\n`, 404)
+          : text(`Request failed: ${String((e as { message?: string }).message ?? e)}\n`, 500)
+      )
+    })
+  )
+
+/**
+ * The whole body if it fits in `limit` bytes, else undefined once the sender is done; a sender that
+ * goes on far beyond the limit has its connection closed.
+ */
+const readBounded = (incoming: http.IncomingMessage, limit: number) =>
+  Effect.async<Uint8Array | undefined>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    incoming.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) chunks.push(chunk)
+      else if (size > limit * 8) incoming.destroy()
+    })
+    incoming.once("end", () => resume(Effect.succeed(size <= limit ? Buffer.concat(chunks) : undefined)))
+    incoming.once("error", () => resume(Effect.succeed(undefined)))
+    incoming.once("close", () => resume(Effect.succeed(undefined)))
   })
 
 /**

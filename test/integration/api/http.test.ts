@@ -172,6 +172,48 @@ describe("failures", () => {
       { http: { maxBodyBytes: 65_536 } }
     ))
 
+  it("refuses an oversized body sent without a length (chunked) with 413 too", () =>
+    withScheduler(
+      ({ url, storage }) =>
+        Effect.gen(function* () {
+          const chunk = new TextEncoder().encode("x".repeat(16_384))
+          let sent = 0
+          const body = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (sent++ < 8) controller.enqueue(chunk)
+              else controller.close()
+            }
+          })
+          const r = yield* Effect.promise(() =>
+            fetch(`${url}/api`, { method: "POST", body, duplex: "half" } as RequestInit)
+          )
+          expect(r.status).toBe(413)
+          expect((yield* storeContents(storage)).tasks).toEqual([])
+
+          // A chunked body within the limit is served as usual.
+          const request = JSON.stringify({
+            _tag: "Request",
+            id: "7",
+            tag: "createJob",
+            payload: { description: helloConfig("chunked") },
+            headers: []
+          })
+          const small = new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode(request))
+              controller.close()
+            }
+          })
+          const ok = yield* Effect.promise(() =>
+            fetch(`${url}/api`, { method: "POST", body: small, duplex: "half" } as RequestInit)
+          )
+          expect(ok.status).toBe(200)
+          expect(yield* Effect.promise(() => ok.text())).toContain('"responseCode":"OK"')
+          expect((yield* storeContents(storage)).tasks).toHaveLength(3)
+        }),
+      { http: { maxBodyBytes: 65_536 } }
+    ))
+
   it("answers /quitquitquit and asks the lifecycle to shut down", () =>
     withScheduler(({ url, recorded }) =>
       Effect.gen(function* () {
