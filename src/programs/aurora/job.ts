@@ -7,7 +7,9 @@ import * as Either from "effect/Either"
 import { inspectLines, loadJob, renderJson, toJobConfiguration } from "../../domain/config/index.ts"
 import { localUser, nodeHost } from "../../layers/config/nodeHost.ts"
 import { createCommands } from "./job-create.ts"
+import { diffCommands } from "./job-diff.ts"
 import { killCommands } from "./job-kill.ts"
+import { restartCommands } from "./job-restart.ts"
 import { statusCommands } from "./job-status.ts"
 import {
   bindOption,
@@ -65,5 +67,12 @@ const inspect = Command.make(
 
 export const jobCommand = Command.make("job").pipe(
   Command.withDescription("Work with jobs"),
-  Command.withSubcommands([...createCommands, ...killCommands, ...statusCommands, inspect])
+  Command.withSubcommands([
+    ...createCommands,
+    ...killCommands,
+    ...restartCommands,
+    ...statusCommands,
+    ...diffCommands,
+    inspect
+  ])
 )

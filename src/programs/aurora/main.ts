@@ -10,6 +10,7 @@ import { configCommand } from "./config.ts"
 import { jobCommand } from "./job.ts"
 import { quotaCommand } from "./quota.ts"
 import { CliExit, EXIT } from "./shared.ts"
+import { taskCommand } from "./task.ts"
 
 const VERSION = "0.23.0-SNAPSHOT"
 
@@ -49,7 +50,9 @@ const rewriteGetQuota = (args: ReadonlyArray<string>): ReadonlyArray<string> => 
   return rest
 }
 
-const root = Command.make("aurora").pipe(Command.withSubcommands([jobCommand, quotaCommand, configCommand]))
+const root = Command.make("aurora").pipe(
+  Command.withSubcommands([jobCommand, quotaCommand, taskCommand, configCommand])
+)
 
 const cli = Command.run(root, { name: "aurora", version: VERSION })
 
