@@ -71,7 +71,7 @@ describe("aurora job (more verbs)", () => {
     fake.script(
       "getTasksWithoutConfigs",
       (p) => {
-        if (!p.query.statuses || p.query.statuses.length !== 1) {
+        if (p.query.statuses?.length !== 1) {
           return { responseCode: "OK", result: { scheduleStatusResult: { tasks: helloTasks() } } }
         }
         const t = helloTasks().find((x) => x.assignedTask.instanceId === 0 && x.status === "RUNNING")!
