@@ -60,7 +60,16 @@ const program = cli([process.argv[0], process.argv[1], ...args]).pipe(
   Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
 )
 
-Effect.runPromise(program).catch((e) => {
-  process.stderr.write(`Fatal error running command: ${String(e)}\n`)
+Effect.runPromise(
+  program.pipe(
+    Effect.catchAllDefect((d) =>
+      Effect.sync(() => {
+        process.stderr.write(`Fatal error running command: ${d instanceof Error ? d.message : String(d)}\n`)
+        process.exitCode = 1
+      })
+    )
+  )
+).catch((e) => {
+  process.stderr.write(`Fatal error running command: ${e instanceof Error ? e.message : String(e)}\n`)
   process.exitCode = 1
 })
