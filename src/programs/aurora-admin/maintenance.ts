@@ -65,6 +65,8 @@ const hostStatus = Command.make("host_status", hostArgs, (o) =>
       yield* check(resp)
       for (const st of resp.result?.maintenanceStatusResult.statuses ?? [])
         yield* log(`${st.host} is in state: ${st.mode}`)
+      for (const h of unknownHosts(hosts, resp.result?.maintenanceStatusResult))
+        yield* warn(`Host ${h} is not known to the scheduler`)
     })
   )
 ).pipe(Command.withDescription("Show the maintenance state of hosts"))
