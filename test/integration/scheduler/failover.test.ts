@@ -20,8 +20,8 @@ warnIfZooKeeperMissing("scheduler failover")
 const JOB_CONFIG = `import os
 jobs = [Service(cluster = 'devcluster', role = 'www-data', environment = 'devel',
                 name = os.getenv('JOB_NAME', 'sleeper'),
-                task = SimpleTask(name = 'sleeper', command = 'sleep 600').bind(
-                  resources = Resources(cpu = 0.1, ram = 8*MB, disk = 8*MB)))]
+                task = Task(name = 'sleeper', processes = [Process(name = 'sleeper', cmdline = 'sleep 600')],
+                            resources = Resources(cpu = 0.1, ram = 8*MB, disk = 8*MB)))]
 `
 
 interface Scheduler {
