@@ -203,7 +203,10 @@ describe("leader timers", () => {
       const created = yield* Effect.scoped(
         Effect.gen(function* () {
           // No agents: the job stays PENDING; one task is put on a (made-up) agent by hand.
-          const l = yield* startLeader(log, {}, { agents: [] }, (m) => ({ ...m, reconcile: () => Effect.void }))
+          const l = yield* startLeader(log, {}, { agents: [] }, (m) => ({
+            ...m,
+            reconcile: () => Effect.void
+          }))
           const ids = yield* createJob(l, config(7), 3)
           yield* service(l, StateManager).write((ws, ctx) => ({
             value: assignTask(ws, ids[0], { host: "gone", agentId: "gone-agent", ports: {} }, ctx)
