@@ -197,6 +197,65 @@ describe("leader timers", () => {
     })
   )
 
+  it.scoped("a PARTITIONED task is forced to LOST after its policy's delay and rescheduled", () =>
+    Effect.gen(function* () {
+      const l = yield* startLeader(yield* makeLog(), {}, { agents: agents(1) }, (m) => ({
+        ...m,
+        reconcile: () => Effect.void
+      }))
+      const cfg = { ...config(8), partitionPolicy: { reschedule: true, delaySecs: 120 } }
+      const [id] = yield* createJob(l, cfg, 1)
+      expect(yield* until(Effect.map(statusOf(l, id), (s) => s === "RUNNING"))).toBe(true)
+      yield* service(l, StateManager).write((ws, ctx) => ({ value: changeState(ws, id, "PARTITIONED", ctx) }))
+      yield* TestClock.adjust(110_000)
+      expect(yield* statusOf(l, id)).toBe("PARTITIONED")
+      expect(
+        yield* until(
+          Effect.map(statusOf(l, id), (s) => s === "LOST"),
+          1000,
+          20_000
+        )
+      ).toBe(true)
+      const t = yield* l.storage.read((s) => s.tasks.get(id)!)
+      expect(t.taskEvents[t.taskEvents.length - 1].message).toBe("Task partitioned for too long.")
+      expect(yield* until(Effect.map(tasksOf(l), (ts) => ts.some((x) => x.ancestorId === id)))).toBe(true)
+    })
+  )
+
+  it.scoped("a THROTTLED replacement becomes PENDING after its flapping penalty", () =>
+    Effect.gen(function* () {
+      const l = yield* startLeader(yield* makeLog(), {}, { agents: [] })
+      const [id] = yield* createJob(l, config(10), 1)
+      // Two generations that ran for a moment and failed: the third is throttled (§3.2's lag).
+      const sm = service(l, StateManager)
+      const runAndFail = (taskId: string) =>
+        sm.write((ws, ctx) => {
+          assignTask(ws, taskId, { host: "h", agentId: "a", ports: {} }, ctx)
+          changeState(ws, taskId, "RUNNING", ctx)
+          changeState(ws, taskId, "FAILED", ctx)
+          return { value: [...ws.changes().saved].find((t) => t.ancestorId === taskId)?.assignedTask.taskId }
+        })
+      const second = yield* runAndFail(id)
+      expect(second).toBeDefined()
+      yield* TestClock.adjust(1000)
+      const third = yield* runAndFail(second!)
+      expect(yield* statusOf(l, third!)).toBe("THROTTLED")
+      const since = yield* Clock.currentTimeMillis
+      expect(
+        yield* until(
+          Effect.map(statusOf(l, third!), (s) => s === "PENDING"),
+          5000,
+          6 * MINUTE
+        )
+      ).toBe(true)
+      const t = yield* l.storage.read((s) => s.tasks.get(third!)!)
+      const waited = t.taskEvents[t.taskEvents.length - 1].timestamp - since
+      // The penalty starts at initial_flapping_task_delay (30 s) and is capped at 5 min.
+      expect(waited).toBeGreaterThanOrEqual(25_000)
+      expect(waited).toBeLessThanOrEqual(5 * MINUTE + 5000)
+    })
+  )
+
   it.scoped("after a restart, replayed tasks re-arm their timers and PENDING tasks are scheduled again", () =>
     Effect.gen(function* () {
       const log = yield* makeLog()
