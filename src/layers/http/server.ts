@@ -5,11 +5,15 @@ import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse 
 import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { type Rpc, type RpcGroup, RpcSerialization, RpcServer } from "@effect/rpc"
 import { Clock, Duration, Effect, Metric, Option } from "effect"
-import { BYPASS_LEADER_REDIRECT_HEADER } from "../../domain/model/index.ts"
+import { BYPASS_LEADER_REDIRECT_HEADER, jobKeyToString } from "../../domain/model/index.ts"
+import { DEFAULT_TIER_CONFIG, type TierConfig } from "../../domain/placement/index.ts"
 import { SchedulerRpcs } from "../../services/SchedulerApi.ts"
 import { SchedulerLifecycle } from "../../services/SchedulerLifecycle.ts"
 import { Storage } from "../../services/Storage.ts"
+import { TaskScheduler } from "../../services/TaskScheduler.ts"
+import { maintenanceJson, pendingTasksJson, quotasJson, tiersJson } from "./endpoints.ts"
 import { leaderHealth, NO_LEADER_PAGE, redirectDecision } from "./redirect.ts"
+import { escapeHtml, jobPage, page, rolePage, rolesPage } from "./ui.ts"
 import { allFamilies, renderPrometheus, renderVars, renderVarsJson } from "./vars.ts"
 
 export interface HttpServerOptions {
@@ -19,6 +23,10 @@ export interface HttpServerOptions {
   readonly port: number
   /** Larger request bodies get 413 and change nothing (default 16 MB). */
   readonly maxBodyBytes?: number
+  /** -cluster_name, shown by the UI. */
+  readonly clusterName?: string
+  /** The tier config /tiers shows (the bundled default unless -tier_config). */
+  readonly tiers?: TierConfig
 }
 
 export interface RunningHttpServer {
@@ -43,55 +51,131 @@ const counter = (name: string) => {
 const text = (body: string, status = 200) =>
   HttpServerResponse.text(body, { status, contentType: "text/plain; charset=utf-8" })
 
+const json = (value: unknown) =>
+  HttpServerResponse.text(JSON.stringify(value), { contentType: "application/json" })
+const html = (body: string, status = 200) =>
+  HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
+
+/** Pages and JSON built from storage answer 503 while it is not READY (a standby, or during recovery). */
+const fromStorage = <E extends { readonly _tag: string; readonly message: string }>(
+  effect: Effect.Effect<HttpServerResponse.HttpServerResponse, E>
+) =>
+  Effect.catchAll(effect, (e) =>
+    Effect.succeed(text(`${e.message}\n`, e._tag === "StorageNotReady" ? 503 : 500))
+  )
+
+const param = (params: Readonly<Record<string, string | undefined>>, name: string): string => {
+  const raw = params[name] ?? ""
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
 /** Routes served once the redirect filter lets a request through. */
-const routes = Effect.gen(function* () {
-  const lifecycle = yield* SchedulerLifecycle
-  const storage = yield* Storage
-  const rpcApp = yield* RpcServer.toHttpApp(SchedulerRpcs)
-  const families = allFamilies(lifecycle, storage)
-  return HttpRouter.empty.pipe(
-    // One scope per request, so the protocol forgets each HTTP client when its answer is sent.
-    HttpRouter.all("/api", Effect.scoped(rpcApp)),
-    HttpRouter.get("/health", Effect.succeed(text("OK\n"))),
-    HttpRouter.get(
-      "/leaderhealth",
-      Effect.map(lifecycle.leaderStatus, (status) => {
-        const h = leaderHealth(status)
-        return text(h.text, h.code)
-      })
-    ),
-    HttpRouter.get(
-      "/vars",
-      Effect.map(families, (f) => text(renderVars(f)))
-    ),
-    HttpRouter.get(
-      "/vars.json",
-      Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const pretty = new URL(request.url, "http://localhost").searchParams.get("pretty") === "true"
-        return HttpServerResponse.text(renderVarsJson(yield* families, pretty), {
-          contentType: "application/json"
+const routes = (options: HttpServerOptions) =>
+  Effect.gen(function* () {
+    const lifecycle = yield* SchedulerLifecycle
+    const storage = yield* Storage
+    const scheduler = yield* TaskScheduler
+    const cluster = options.clusterName ?? "local"
+    const rpcApp = yield* RpcServer.toHttpApp(SchedulerRpcs)
+    const families = allFamilies(lifecycle, storage)
+    const notFound = (what: string) => html(page(cluster, "Not found", [], `<p>${escapeHtml(what)}</p>`), 404)
+    return HttpRouter.empty.pipe(
+      HttpRouter.get("/", Effect.succeed(HttpServerResponse.redirect("/scheduler", { status: 302 }))),
+      HttpRouter.get("/scheduler", fromStorage(storage.read((s) => html(rolesPage(cluster, s))))),
+      HttpRouter.get(
+        "/scheduler/:role",
+        Effect.flatMap(HttpRouter.params, (p) =>
+          fromStorage(
+            storage.read((s) => {
+              const role = param(p, "role")
+              const body = rolePage(cluster, s, role)
+              return body === undefined ? notFound(`No jobs for role ${role}.`) : html(body)
+            })
+          )
+        )
+      ),
+      HttpRouter.get(
+        "/scheduler/:role/:env",
+        Effect.flatMap(HttpRouter.params, (p) =>
+          fromStorage(
+            storage.read((s) => {
+              const [role, env] = [param(p, "role"), param(p, "env")]
+              const body = rolePage(cluster, s, role, env)
+              return body === undefined ? notFound(`No jobs for ${role}/${env}.`) : html(body)
+            })
+          )
+        )
+      ),
+      HttpRouter.get(
+        "/scheduler/:role/:env/:name",
+        Effect.flatMap(HttpRouter.params, (p) =>
+          fromStorage(
+            storage.read((s) => {
+              const key = { role: param(p, "role"), environment: param(p, "env"), name: param(p, "name") }
+              const body = jobPage(cluster, s, key)
+              return body === undefined ? notFound(`No job ${jobKeyToString(key)}.`) : html(body)
+            })
+          )
+        )
+      ),
+      HttpRouter.get("/maintenance", fromStorage(Effect.map(maintenanceJson(storage), json))),
+      HttpRouter.get("/pendingtasks", fromStorage(Effect.map(pendingTasksJson(storage, scheduler), json))),
+      HttpRouter.get(
+        "/quotas",
+        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+          const role = new URL(request.url, "http://localhost").searchParams.get("role") ?? undefined
+          return fromStorage(Effect.map(quotasJson(storage, role), json))
         })
-      })
-    ),
-    HttpRouter.get(
-      "/metrics",
-      Effect.map(families, (f) =>
-        HttpServerResponse.text(renderPrometheus(f), {
-          contentType: "text/plain; version=0.0.4; charset=utf-8"
+      ),
+      HttpRouter.get("/tiers", Effect.succeed(json(tiersJson(options.tiers ?? DEFAULT_TIER_CONFIG)))),
+      // One scope per request, so the protocol forgets each HTTP client when its answer is sent.
+      HttpRouter.all("/api", Effect.scoped(rpcApp)),
+      HttpRouter.get("/health", Effect.succeed(text("OK\n"))),
+      HttpRouter.get(
+        "/leaderhealth",
+        Effect.map(lifecycle.leaderStatus, (status) => {
+          const h = leaderHealth(status)
+          return text(h.text, h.code)
+        })
+      ),
+      HttpRouter.get(
+        "/vars",
+        Effect.map(families, (f) => text(renderVars(f)))
+      ),
+      HttpRouter.get(
+        "/vars.json",
+        Effect.gen(function* () {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const pretty = new URL(request.url, "http://localhost").searchParams.get("pretty") === "true"
+          return HttpServerResponse.text(renderVarsJson(yield* families, pretty), {
+            contentType: "application/json"
+          })
+        })
+      ),
+      HttpRouter.get(
+        "/metrics",
+        Effect.map(families, (f) =>
+          HttpServerResponse.text(renderPrometheus(f), {
+            contentType: "text/plain; version=0.0.4; charset=utf-8"
+          })
+        )
+      ),
+      HttpRouter.post(
+        "/quitquitquit",
+        Effect.gen(function* () {
+          // The answer goes out before the lifecycle takes the process down.
+          yield* lifecycle
+            .shutdown("/quitquitquit")
+            .pipe(Effect.delay(Duration.millis(100)), Effect.forkDaemon)
+          return text("Notifying quit listener.\n")
         })
       )
-    ),
-    HttpRouter.post(
-      "/quitquitquit",
-      Effect.gen(function* () {
-        // The answer goes out before the lifecycle takes the process down.
-        yield* lifecycle.shutdown("/quitquitquit").pipe(Effect.delay(Duration.millis(100)), Effect.forkDaemon)
-        return text("Notifying quit listener.\n")
-      })
     )
-  )
-})
+  })
 
 /**
  * Everything around the routes: the leader redirect, the body limit (checked before any handler reads
@@ -198,7 +282,7 @@ const readBounded = (incoming: http.IncomingMessage, limit: number) =>
  */
 export const makeSchedulerHttpServer = (options: HttpServerOptions) =>
   Effect.gen(function* () {
-    const router = yield* routes
+    const router = yield* routes(options)
     const app = yield* HttpRouter.toHttpApp(router)
     const wrap = yield* filter(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)
     const server = yield* NodeHttpServer.make(() => http.createServer(), {

@@ -13,9 +13,9 @@ import type {
   TaskConfig
 } from "../../../src/domain/model/index.ts"
 import type { Op } from "../../../src/domain/storage/index.ts"
-import { type ApiOptions, SchedulerApiLive } from "../../../src/layers/api/index.ts"
+import type { ApiOptions } from "../../../src/layers/api/index.ts"
 import { SimulatedClusterManager } from "../../../src/layers/cluster/simulated.ts"
-import { type HttpServerOptions, makeSchedulerHttpServer } from "../../../src/layers/http/server.ts"
+import { type HttpServerOptions, SchedulerHttp, SchedulerHttpLive } from "../../../src/layers/http/index.ts"
 import { makeMember } from "../../../src/layers/log/layers.ts"
 import { makeMemoryStore } from "../../../src/layers/log/sqlite-store.ts"
 import { noTransport } from "../../../src/layers/log/transport.ts"
@@ -111,14 +111,14 @@ export const makeHarness = (
       )
     )
     const services = Layer.provideMerge(
-      SchedulerApiLive({ clusterName: "test-cluster", statsUrlPrefix: "http://stats/", ...options.api }),
+      SchedulerHttpLive(
+        { host: "127.0.0.1", port: 0, ...options.http },
+        { clusterName: "test-cluster", statsUrlPrefix: "http://stats/", ...options.api }
+      ),
       base
     )
     const scope = yield* Effect.scope
-    const context = yield* Layer.buildWithScope(services, scope)
-    const server = yield* makeSchedulerHttpServer({ host: "127.0.0.1", port: 0, ...options.http }).pipe(
-      Effect.provide(context)
-    )
+    const server = yield* Effect.provide(SchedulerHttp, yield* Layer.buildWithScope(services, scope))
     const clientContext = yield* Layer.buildWithScope(SchedulerClient.layer(server.url), scope)
     const client = yield* Effect.provide(SchedulerClient, clientContext)
     return {
