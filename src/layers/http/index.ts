@@ -11,8 +11,8 @@ export class SchedulerHttp extends Context.Tag("aurora/SchedulerHttp")<Scheduler
 
 /**
  * Serves /api (every RPC), health, stats, the UI and the leader redirect until the layer's scope
- * closes. Needs Storage, StateManager, TaskScheduler, MaintenanceController, TaskReconciler and
- * SchedulerLifecycle.
+ * closes. Needs Storage and SchedulerLifecycle from the start, and a LeaderServicesSlot the lifecycle
+ * fills with the leader-only services while this scheduler leads.
  */
 export const SchedulerHttpLive = (http: HttpServerOptions, api: ApiOptions) =>
   Layer.scoped(

@@ -4,9 +4,10 @@ import * as http from "node:http"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { type Rpc, type RpcGroup, RpcSerialization, RpcServer } from "@effect/rpc"
-import { Clock, Duration, Effect, Metric, Option } from "effect"
+import { Clock, Context, Duration, Effect, Metric, Option } from "effect"
 import { BYPASS_LEADER_REDIRECT_HEADER, jobKeyToString } from "../../domain/model/index.ts"
 import { DEFAULT_TIER_CONFIG, type TierConfig } from "../../domain/placement/index.ts"
+import { LeaderServicesSlot } from "../../services/LeaderServicesSlot.ts"
 import { SchedulerRpcs } from "../../services/SchedulerApi.ts"
 import { SchedulerLifecycle } from "../../services/SchedulerLifecycle.ts"
 import { Storage } from "../../services/Storage.ts"
@@ -78,7 +79,7 @@ const routes = (options: HttpServerOptions) =>
   Effect.gen(function* () {
     const lifecycle = yield* SchedulerLifecycle
     const storage = yield* Storage
-    const scheduler = yield* TaskScheduler
+    const slot = yield* LeaderServicesSlot
     const cluster = options.clusterName ?? "local"
     const rpcApp = yield* RpcServer.toHttpApp(SchedulerRpcs)
     const families = allFamilies(lifecycle, storage)
@@ -123,7 +124,15 @@ const routes = (options: HttpServerOptions) =>
         )
       ),
       HttpRouter.get("/maintenance", fromStorage(Effect.map(maintenanceJson(storage), json))),
-      HttpRouter.get("/pendingtasks", fromStorage(Effect.map(pendingTasksJson(storage, scheduler), json))),
+      HttpRouter.get(
+        "/pendingtasks",
+        fromStorage(
+          slot.current.pipe(
+            Effect.flatMap((leader) => pendingTasksJson(storage, Context.get(leader, TaskScheduler))),
+            Effect.map(json)
+          )
+        )
+      ),
       HttpRouter.get(
         "/quotas",
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Layer, Ref, type Scope } from "effect"
+import { Context, Effect, Layer, Ref, type Scope } from "effect"
 import type { LeaderStatus } from "../../../src/domain/coordinator/index.ts"
 import type {
   HostStatus,
@@ -14,13 +14,15 @@ import type {
 } from "../../../src/domain/model/index.ts"
 import type { Op } from "../../../src/domain/storage/index.ts"
 import type { ApiOptions } from "../../../src/layers/api/index.ts"
-import { SimulatedClusterManager } from "../../../src/layers/cluster/simulated.ts"
+import { SimulatedClusterManager, type SimulatedOptions } from "../../../src/layers/cluster/simulated.ts"
 import { type HttpServerOptions, SchedulerHttp, SchedulerHttpLive } from "../../../src/layers/http/index.ts"
 import { makeMember } from "../../../src/layers/log/layers.ts"
 import { makeMemoryStore } from "../../../src/layers/log/sqlite-store.ts"
 import { noTransport } from "../../../src/layers/log/transport.ts"
+import { leaderServicesLayer } from "../../../src/layers/scheduler/leader.ts"
 import { StateManagerLive } from "../../../src/layers/scheduler/StateManagerLive.ts"
 import { makeDurableStorage } from "../../../src/layers/storage/durable.ts"
+import { LeaderServicesSlot } from "../../../src/services/LeaderServicesSlot.ts"
 import { MaintenanceController } from "../../../src/services/MaintenanceController.ts"
 import { SchedulerClient } from "../../../src/services/SchedulerClient.ts"
 import { type LifecycleState, SchedulerLifecycle } from "../../../src/services/SchedulerLifecycle.ts"
@@ -85,12 +87,18 @@ const doubles = (recorded: Recorded, leader: Ref.Ref<LeaderStatus>, state: Ref.R
     })
   )
 
-/** Builds the scheduler in `scope`; `started: false` leaves storage PREPARED (a standby's state). */
+/**
+ * Builds the scheduler in `scope`; `started: false` leaves storage PREPARED (a standby's state) and
+ * `leading: false` leaves the leader services slot empty (before the lifecycle fills it).
+ */
 export const makeHarness = (
   options: {
     readonly started?: boolean
+    readonly leading?: boolean
     readonly api?: Partial<ApiOptions>
     readonly http?: Partial<HttpServerOptions>
+    /** Runs the real leader services over this simulated cluster instead of test doubles. */
+    readonly cluster?: SimulatedOptions
   } = {}
 ) =>
   Effect.gen(function* () {
@@ -102,20 +110,37 @@ export const makeHarness = (
     const recorded: Recorded = { calls: [], shutdowns: [] }
     const leader = yield* Ref.make<LeaderStatus>({ _tag: "Leading" })
     const state = yield* Ref.make<LifecycleState>("ACTIVE")
-    const base = Layer.mergeAll(
-      Layer.succeed(Storage, storage),
-      doubles(recorded, leader, state),
-      StateManagerLive({ schedulerHost: "scheduler-test" }).pipe(
-        Layer.provide(Layer.succeed(Storage, storage)),
-        Layer.provide(SimulatedClusterManager({ agents: [] }))
-      )
-    )
+    const testDoubles = doubles(recorded, leader, state)
+    const base =
+      options.cluster === undefined
+        ? Layer.mergeAll(
+            Layer.succeed(Storage, storage),
+            testDoubles,
+            StateManagerLive({ schedulerHost: "scheduler-test" }).pipe(
+              Layer.provide(Layer.succeed(Storage, storage)),
+              Layer.provide(SimulatedClusterManager({ agents: [] }))
+            )
+          )
+        : // The real leader services (core) over the simulated cluster; only the lifecycle is a double.
+          leaderServicesLayer({ schedulerHost: "scheduler-test", clusterName: "test-cluster" }).pipe(
+            Layer.provideMerge(
+              Layer.mergeAll(
+                Layer.succeed(Storage, storage),
+                Layer.succeed(
+                  SchedulerLifecycle,
+                  Context.get(yield* Layer.build(testDoubles), SchedulerLifecycle)
+                ),
+                SimulatedClusterManager(options.cluster)
+              )
+            )
+          )
+    const slot = options.leading === false ? LeaderServicesSlot.empty : LeaderServicesSlot.fromContext
     const services = Layer.provideMerge(
       SchedulerHttpLive(
         { host: "127.0.0.1", port: 0, ...options.http },
         { clusterName: "test-cluster", statsUrlPrefix: "http://stats/", ...options.api }
       ),
-      base
+      Layer.provideMerge(slot, base)
     )
     const scope = yield* Effect.scope
     const server = yield* Effect.provide(SchedulerHttp, yield* Layer.buildWithScope(services, scope))

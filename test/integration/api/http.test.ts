@@ -143,6 +143,20 @@ describe("failures", () => {
       { started: false }
     ))
 
+  it("answers ERROR_TRANSIENT before the leader services are there, and serves once they are", () =>
+    withScheduler(
+      ({ client, url }) =>
+        Effect.gen(function* () {
+          const r = yield* client.createJob({ description: helloConfig("hello") })
+          expect(r.responseCode).toBe("ERROR_TRANSIENT")
+          expect(r.details).toEqual([{ message: "Storage is not READY" }])
+          expect((yield* client.getRoleSummary({})).responseCode).toBe("ERROR_TRANSIENT")
+          expect((yield* get(`${url}/pendingtasks`)).status).toBe(503)
+          expect((yield* get(`${url}/health`)).status).toBe(200)
+        }),
+      { leading: false }
+    ))
+
   it("refuses an oversized request with 413 and changes nothing", () =>
     withScheduler(
       ({ url, storage }) =>
