@@ -111,7 +111,10 @@ const varName = (s: Sample): string =>
 const formatNumber = (v: number): string =>
   Number.isNaN(v) ? "NaN" : v === Infinity ? "+Inf" : v === -Infinity ? "-Inf" : String(v)
 
-/** Aurora's flat var names (labels appended as `_<value>`); histograms and summaries as _sum/_count. */
+/**
+ * Aurora's flat var names (labels appended as `_<value>`); histograms and summaries as _sum/_count.
+ * Timers (`X_events` beside `X_nanos_total`) also get Aurora's `X_nanos_per_event`.
+ */
 export const varsMap = (families: ReadonlyArray<Family>): Map<string, number> => {
   const out = new Map<string, number>()
   for (const f of families)
@@ -120,6 +123,13 @@ export const varsMap = (families: ReadonlyArray<Family>): Map<string, number> =>
       if (f.type === "summary" && s.name === f.name) continue
       out.set(varName(s), s.value)
     }
+  for (const [name, total] of [...out]) {
+    if (!name.endsWith("_nanos_total")) continue
+    const stat = name.slice(0, -"_nanos_total".length)
+    const events = out.get(`${stat}_events`)
+    if (events !== undefined && !out.has(`${stat}_nanos_per_event`))
+      out.set(`${stat}_nanos_per_event`, events > 0 ? total / events : 0)
+  }
   return out
 }
 
