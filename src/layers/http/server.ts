@@ -4,17 +4,15 @@ import * as http from "node:http"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { type Rpc, type RpcGroup, RpcSerialization, RpcServer } from "@effect/rpc"
-import { Clock, Context, Duration, Effect, Metric, Option } from "effect"
-import { BYPASS_LEADER_REDIRECT_HEADER, jobKeyToString } from "../../domain/model/index.ts"
+import { Clock, Duration, Effect, Metric, Option } from "effect"
+import { BYPASS_LEADER_REDIRECT_HEADER } from "../../domain/model/index.ts"
 import { DEFAULT_TIER_CONFIG, type TierConfig } from "../../domain/placement/index.ts"
-import { LeaderServicesSlot } from "../../services/LeaderServicesSlot.ts"
 import { SchedulerRpcs } from "../../services/SchedulerApi.ts"
 import { SchedulerLifecycle } from "../../services/SchedulerLifecycle.ts"
 import { Storage } from "../../services/Storage.ts"
-import { TaskScheduler } from "../../services/TaskScheduler.ts"
-import { maintenanceJson, pendingTasksJson, quotasJson, tiersJson } from "./endpoints.ts"
+import { pageRoutes } from "./pages.ts"
 import { leaderHealth, NO_LEADER_PAGE, redirectDecision } from "./redirect.ts"
-import { escapeHtml, jobPage, page, rolePage, rolesPage } from "./ui.ts"
+import { text } from "./responses.ts"
 import { allFamilies, renderPrometheus, renderVars, renderVarsJson } from "./vars.ts"
 
 export interface HttpServerOptions {
@@ -49,98 +47,19 @@ const counter = (name: string) => {
   return c
 }
 
-const text = (body: string, status = 200) =>
-  HttpServerResponse.text(body, { status, contentType: "text/plain; charset=utf-8" })
-
-const json = (value: unknown) =>
-  HttpServerResponse.text(JSON.stringify(value), { contentType: "application/json" })
-const html = (body: string, status = 200) =>
-  HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
-
-/** Pages and JSON built from storage answer 503 while it is not READY (a standby, or during recovery). */
-const fromStorage = <E extends { readonly _tag: string; readonly message: string }>(
-  effect: Effect.Effect<HttpServerResponse.HttpServerResponse, E>
-) =>
-  Effect.catchAll(effect, (e) =>
-    Effect.succeed(text(`${e.message}\n`, e._tag === "StorageNotReady" ? 503 : 500))
-  )
-
-const param = (params: Readonly<Record<string, string | undefined>>, name: string): string => {
-  const raw = params[name] ?? ""
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    return raw
-  }
-}
-
 /** Routes served once the redirect filter lets a request through. */
 const routes = (options: HttpServerOptions) =>
   Effect.gen(function* () {
     const lifecycle = yield* SchedulerLifecycle
     const storage = yield* Storage
-    const slot = yield* LeaderServicesSlot
-    const cluster = options.clusterName ?? "local"
     const rpcApp = yield* RpcServer.toHttpApp(SchedulerRpcs)
     const families = allFamilies(lifecycle, storage)
-    const notFound = (what: string) => html(page(cluster, "Not found", [], `<p>${escapeHtml(what)}</p>`), 404)
+    const pages = yield* pageRoutes({
+      cluster: options.clusterName ?? "local",
+      tiers: options.tiers ?? DEFAULT_TIER_CONFIG
+    })
     return HttpRouter.empty.pipe(
-      HttpRouter.get("/", Effect.succeed(HttpServerResponse.redirect("/scheduler", { status: 302 }))),
-      HttpRouter.get("/scheduler", fromStorage(storage.read((s) => html(rolesPage(cluster, s))))),
-      HttpRouter.get(
-        "/scheduler/:role",
-        Effect.flatMap(HttpRouter.params, (p) =>
-          fromStorage(
-            storage.read((s) => {
-              const role = param(p, "role")
-              const body = rolePage(cluster, s, role)
-              return body === undefined ? notFound(`No jobs for role ${role}.`) : html(body)
-            })
-          )
-        )
-      ),
-      HttpRouter.get(
-        "/scheduler/:role/:env",
-        Effect.flatMap(HttpRouter.params, (p) =>
-          fromStorage(
-            storage.read((s) => {
-              const [role, env] = [param(p, "role"), param(p, "env")]
-              const body = rolePage(cluster, s, role, env)
-              return body === undefined ? notFound(`No jobs for ${role}/${env}.`) : html(body)
-            })
-          )
-        )
-      ),
-      HttpRouter.get(
-        "/scheduler/:role/:env/:name",
-        Effect.flatMap(HttpRouter.params, (p) =>
-          fromStorage(
-            storage.read((s) => {
-              const key = { role: param(p, "role"), environment: param(p, "env"), name: param(p, "name") }
-              const body = jobPage(cluster, s, key)
-              return body === undefined ? notFound(`No job ${jobKeyToString(key)}.`) : html(body)
-            })
-          )
-        )
-      ),
-      HttpRouter.get("/maintenance", fromStorage(Effect.map(maintenanceJson(storage), json))),
-      HttpRouter.get(
-        "/pendingtasks",
-        fromStorage(
-          slot.current.pipe(
-            Effect.flatMap((leader) => pendingTasksJson(storage, Context.get(leader, TaskScheduler))),
-            Effect.map(json)
-          )
-        )
-      ),
-      HttpRouter.get(
-        "/quotas",
-        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-          const role = new URL(request.url, "http://localhost").searchParams.get("role") ?? undefined
-          return fromStorage(Effect.map(quotasJson(storage, role), json))
-        })
-      ),
-      HttpRouter.get("/tiers", Effect.succeed(json(tiersJson(options.tiers ?? DEFAULT_TIER_CONFIG)))),
+      HttpRouter.concat(pages),
       // One scope per request, so the protocol forgets each HTTP client when its answer is sent.
       HttpRouter.all("/api", Effect.scoped(rpcApp)),
       HttpRouter.get("/health", Effect.succeed(text("OK\n"))),

@@ -200,3 +200,32 @@ export const jobPage = (cluster: string, stores: StoresView, key: JobKey): strin
     body
   )
 }
+
+/** /agents (and /slaves): every known host with its agent id, mode and attributes. */
+export const agentsPage = (cluster: string, stores: StoresView): string => {
+  const rows = [...stores.hostAttributes.values()]
+    .sort((a, b) => (a.host < b.host ? -1 : 1))
+    .map((h) => [
+      escapeHtml(h.host),
+      escapeHtml(h.slaveId ?? ""),
+      escapeHtml(h.mode ?? "NONE"),
+      escapeHtml(h.attributes.map((a) => `${a.name}=[${a.values.join(",")}]`).join(" "))
+    ])
+  return page(
+    cluster,
+    "Agents",
+    [],
+    table(["Host", "Agent id", "Mode", "Attributes"], rows, "No agents known.")
+  )
+}
+
+/** /structdump/...: a stored struct as pretty JSON, or "Entity not found". */
+export const structPage = (cluster: string, title: string, value: unknown): string =>
+  page(
+    cluster,
+    title,
+    [],
+    value === undefined
+      ? "<p>Entity not found</p>"
+      : `<pre>${escapeHtml(JSON.stringify(value, null, 2))}</pre>`
+  )

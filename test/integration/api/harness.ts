@@ -205,7 +205,8 @@ export const saveRunningTask = (
   storage: StorageShape,
   job: JobConfiguration,
   instanceId: number,
-  host = "known-host-1"
+  host = "known-host-1",
+  ports: Readonly<Record<string, number>> = {}
 ) =>
   storage.write((): { ops: ReadonlyArray<Op>; value: string } => {
     const taskId = `${job.key.role}-${job.key.environment}-${job.key.name}-${instanceId}-running`
@@ -215,7 +216,7 @@ export const saveRunningTask = (
         slaveId: `agent-${host}`,
         slaveHost: host,
         task: { ...job.taskConfig, tier: "preemptible", production: false },
-        assignedPorts: {},
+        assignedPorts: ports,
         instanceId
       },
       status: "RUNNING",

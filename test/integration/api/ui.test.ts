@@ -6,7 +6,12 @@ import { helloConfig, saveRunningTask, withScheduler } from "./harness.ts"
 const get = (url: string) =>
   Effect.promise(async () => {
     const r = await fetch(url, { redirect: "manual" })
-    return { status: r.status, type: r.headers.get("content-type") ?? "", body: await r.text() }
+    return {
+      status: r.status,
+      type: r.headers.get("content-type") ?? "",
+      location: r.headers.get("location"),
+      body: await r.text()
+    }
   })
 
 describe("scheduler UI", () => {
@@ -90,6 +95,48 @@ describe("JSON endpoints", () => {
         })
         // The test double of the task scheduler holds no groups.
         expect(JSON.parse((yield* get(`${url}/pendingtasks`)).body)).toEqual([])
+      })
+    ))
+
+  it("serves /cron, /state, /agents, /structdump and /mname", () =>
+    withScheduler(({ url, client, storage }) =>
+      Effect.gen(function* () {
+        expect(JSON.parse((yield* get(`${url}/cron`)).body)).toEqual({ scheduled: {} })
+        yield* client.createJob({ description: helloConfig("hello", { instanceCount: 1 }) })
+        const id = yield* saveRunningTask(storage, helloConfig("web"), 0, "host-b", {
+          admin: 9000,
+          http: 8080
+        })
+
+        const state = JSON.parse((yield* get(`${url}/state`)).body) as {
+          taskConfigs: Record<string, unknown>
+          agents: Record<string, Array<string>>
+        }
+        const keys = Object.keys(state.taskConfigs).sort()
+        expect(keys).toHaveLength(2)
+        expect(keys[0]).toMatch(/^www-data\/devel\/hello-[0-9a-f]{8}$/)
+        expect(state.agents["host-b"]).toEqual([keys[1]])
+
+        const agents = yield* get(`${url}/agents`)
+        expect(agents.status).toBe(200)
+        expect(agents.body).toContain("No agents known.")
+        expect((yield* get(`${url}/slaves`)).status).toBe(200)
+
+        const dump = yield* get(`${url}/structdump/task/${id}`)
+        expect(dump.body).toContain("&quot;taskId&quot;: &quot;" + id)
+        expect((yield* get(`${url}/structdump/task/nope`)).body).toContain("Entity not found")
+        expect((yield* get(`${url}/structdump`)).status).toBe(400)
+
+        // The first of health, http, HTTP, web, admin that the instance has.
+        const m = yield* get(`${url}/mname/www-data/devel/web/0/status/x?verbose=1`)
+        expect(m.status).toBe(307)
+        expect(m.location).toBe("http://host-b:8080/status/x?verbose=1")
+        const pending = yield* get(`${url}/mname/www-data/devel/hello/0`)
+        expect(pending.status).toBe(404)
+        expect(pending.body).toContain("PENDING, not RUNNING")
+        expect((yield* get(`${url}/mname/www-data/devel/web/3`)).status).toBe(404)
+        expect((yield* get(`${url}/mname/www-data`)).status).toBe(400)
+        expect((yield* get(`${url}/mname`)).status).toBe(400)
       })
     ))
 })
