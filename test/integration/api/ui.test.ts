@@ -123,7 +123,7 @@ describe("JSON endpoints", () => {
         expect((yield* get(`${url}/slaves`)).status).toBe(200)
 
         const dump = yield* get(`${url}/structdump/task/${id}`)
-        expect(dump.body).toContain("&quot;taskId&quot;: &quot;" + id)
+        expect(dump.body).toContain(`&quot;taskId&quot;: &quot;${id}`)
         expect((yield* get(`${url}/structdump/task/nope`)).body).toContain("Entity not found")
         expect((yield* get(`${url}/structdump`)).status).toBe(400)
 
