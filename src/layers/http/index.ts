@@ -11,8 +11,8 @@ export class SchedulerHttp extends Context.Tag("aurora/SchedulerHttp")<Scheduler
 
 /**
  * Serves /api (every RPC), health, stats, the UI and the leader redirect until the layer's scope
- * closes. Needs Storage and SchedulerLifecycle from the start, and a LeaderServicesSlot the lifecycle
- * fills with the leader-only services while this scheduler leads.
+ * closes. Needs Storage, SchedulerLifecycle, StateManager, TaskScheduler, MaintenanceController and
+ * TaskReconciler (stand-ins answering "not READY" while the scheduler does not lead).
  */
 export const SchedulerHttpLive = (http: HttpServerOptions, api: ApiOptions) =>
   Layer.scoped(

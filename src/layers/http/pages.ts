@@ -1,9 +1,8 @@
 // The UI pages and leader-only JSON endpoints (api-storage-security.md §4.3), all read from storage.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Context, Effect } from "effect"
+import { Effect } from "effect"
 import { jobKeyToString } from "../../domain/model/index.ts"
 import type { TierConfig } from "../../domain/placement/index.ts"
-import { LeaderServicesSlot } from "../../services/LeaderServicesSlot.ts"
 import { Storage } from "../../services/Storage.ts"
 import { TaskScheduler } from "../../services/TaskScheduler.ts"
 import {
@@ -22,7 +21,7 @@ import { agentsPage, escapeHtml, jobPage, page, rolePage, rolesPage, structPage 
 export const pageRoutes = (options: { readonly cluster: string; readonly tiers: TierConfig }) =>
   Effect.gen(function* () {
     const storage = yield* Storage
-    const slot = yield* LeaderServicesSlot
+    const scheduler = yield* TaskScheduler
     const cluster = options.cluster
     const notFound = (what: string) => html(page(cluster, "Not found", [], `<p>${escapeHtml(what)}</p>`), 404)
     const ui = HttpRouter.empty.pipe(
@@ -67,15 +66,7 @@ export const pageRoutes = (options: { readonly cluster: string; readonly tiers: 
     )
     const endpoints = HttpRouter.empty.pipe(
       HttpRouter.get("/maintenance", fromStorage(Effect.map(maintenanceJson(storage), json))),
-      HttpRouter.get(
-        "/pendingtasks",
-        fromStorage(
-          slot.current.pipe(
-            Effect.flatMap((leader) => pendingTasksJson(storage, Context.get(leader, TaskScheduler))),
-            Effect.map(json)
-          )
-        )
-      ),
+      HttpRouter.get("/pendingtasks", fromStorage(Effect.map(pendingTasksJson(storage, scheduler), json))),
       HttpRouter.get(
         "/quotas",
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {

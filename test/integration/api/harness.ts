@@ -21,8 +21,8 @@ import { makeMemoryStore } from "../../../src/layers/log/sqlite-store.ts"
 import { noTransport } from "../../../src/layers/log/transport.ts"
 import { leaderServicesLayer } from "../../../src/layers/scheduler/leader.ts"
 import { StateManagerLive } from "../../../src/layers/scheduler/StateManagerLive.ts"
+import { makeStandbyServices } from "../../../src/layers/scheduler/standby.ts"
 import { makeDurableStorage } from "../../../src/layers/storage/durable.ts"
-import { LeaderServicesSlot } from "../../../src/services/LeaderServicesSlot.ts"
 import { MaintenanceController } from "../../../src/services/MaintenanceController.ts"
 import { SchedulerClient } from "../../../src/services/SchedulerClient.ts"
 import { type LifecycleState, SchedulerLifecycle } from "../../../src/services/SchedulerLifecycle.ts"
@@ -89,7 +89,7 @@ const doubles = (recorded: Recorded, leader: Ref.Ref<LeaderStatus>, state: Ref.R
 
 /**
  * Builds the scheduler in `scope`; `started: false` leaves storage PREPARED (a standby's state) and
- * `leading: false` leaves the leader services slot empty (before the lifecycle fills it).
+ * `leading: false` serves with the scheduler program's stand-ins for the leader-only services.
  */
 export const makeHarness = (
   options: {
@@ -111,36 +111,36 @@ export const makeHarness = (
     const leader = yield* Ref.make<LeaderStatus>({ _tag: "Leading" })
     const state = yield* Ref.make<LifecycleState>("ACTIVE")
     const testDoubles = doubles(recorded, leader, state)
+    const lifecycle = Layer.succeed(
+      SchedulerLifecycle,
+      Context.get(yield* Layer.build(testDoubles), SchedulerLifecycle)
+    )
+    const withStorage = Layer.succeed(Storage, storage)
     const base =
-      options.cluster === undefined
-        ? Layer.mergeAll(
-            Layer.succeed(Storage, storage),
-            testDoubles,
-            StateManagerLive({ schedulerHost: "scheduler-test" }).pipe(
-              Layer.provide(Layer.succeed(Storage, storage)),
-              Layer.provide(SimulatedClusterManager({ agents: [] }))
-            )
-          )
-        : // The real leader services (core) over the simulated cluster; only the lifecycle is a double.
-          leaderServicesLayer({ schedulerHost: "scheduler-test", clusterName: "test-cluster" }).pipe(
-            Layer.provideMerge(
-              Layer.mergeAll(
-                Layer.succeed(Storage, storage),
-                Layer.succeed(
-                  SchedulerLifecycle,
-                  Context.get(yield* Layer.build(testDoubles), SchedulerLifecycle)
-                ),
-                SimulatedClusterManager(options.cluster)
+      options.leading === false
+        ? // A standby: the scheduler program's stand-ins, never pointed at a leader.
+          Layer.mergeAll(withStorage, lifecycle, Layer.succeedContext(makeStandbyServices().context))
+        : options.cluster === undefined
+          ? Layer.mergeAll(
+              withStorage,
+              testDoubles,
+              StateManagerLive({ schedulerHost: "scheduler-test" }).pipe(
+                Layer.provide(withStorage),
+                Layer.provide(SimulatedClusterManager({ agents: [] }))
               )
             )
-          )
-    const slot = options.leading === false ? LeaderServicesSlot.empty : LeaderServicesSlot.fromContext
+          : // The real leader services (core) over the simulated cluster; only the lifecycle is a double.
+            leaderServicesLayer({ schedulerHost: "scheduler-test", clusterName: "test-cluster" }).pipe(
+              Layer.provideMerge(
+                Layer.mergeAll(withStorage, lifecycle, SimulatedClusterManager(options.cluster))
+              )
+            )
     const services = Layer.provideMerge(
       SchedulerHttpLive(
         { host: "127.0.0.1", port: 0, ...options.http },
         { clusterName: "test-cluster", statsUrlPrefix: "http://stats/", ...options.api }
       ),
-      Layer.provideMerge(slot, base)
+      base
     )
     const scope = yield* Effect.scope
     const server = yield* Effect.provide(SchedulerHttp, yield* Layer.buildWithScope(services, scope))

@@ -143,7 +143,7 @@ describe("failures", () => {
       { started: false }
     ))
 
-  it("answers ERROR_TRANSIENT before the leader services are there, and serves once they are", () =>
+  it("answers ERROR_TRANSIENT on a standby (leader services are stand-ins, storage PREPARED)", () =>
     withScheduler(
       ({ client, url }) =>
         Effect.gen(function* () {
@@ -154,7 +154,7 @@ describe("failures", () => {
           expect((yield* get(`${url}/pendingtasks`)).status).toBe(503)
           expect((yield* get(`${url}/health`)).status).toBe(200)
         }),
-      { leading: false }
+      { leading: false, started: false }
     ))
 
   it("refuses an oversized request with 413 and changes nothing", () =>
