@@ -10,6 +10,7 @@ import { DEFAULT_TIER_CONFIG, type TierConfig } from "../../domain/placement/ind
 import { SchedulerRpcs } from "../../services/SchedulerApi.ts"
 import { SchedulerLifecycle } from "../../services/SchedulerLifecycle.ts"
 import { Storage } from "../../services/Storage.ts"
+import { apiBeta } from "./apibeta.ts"
 import { pageRoutes } from "./pages.ts"
 import { leaderHealth, NO_LEADER_PAGE, redirectDecision } from "./redirect.ts"
 import { text } from "./responses.ts"
@@ -53,6 +54,7 @@ const routes = (options: HttpServerOptions) =>
     const lifecycle = yield* SchedulerLifecycle
     const storage = yield* Storage
     const rpcApp = yield* RpcServer.toHttpApp(SchedulerRpcs)
+    const beta = yield* apiBeta
     const families = allFamilies(lifecycle, storage)
     const pages = yield* pageRoutes({
       cluster: options.clusterName ?? "local",
@@ -62,6 +64,7 @@ const routes = (options: HttpServerOptions) =>
       HttpRouter.concat(pages),
       // One scope per request, so the protocol forgets each HTTP client when its answer is sent.
       HttpRouter.all("/api", Effect.scoped(rpcApp)),
+      HttpRouter.post("/apibeta/:method", beta),
       HttpRouter.get("/health", Effect.succeed(text("OK\n"))),
       HttpRouter.get(
         "/leaderhealth",

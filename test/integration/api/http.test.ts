@@ -72,6 +72,52 @@ describe("health and stats", () => {
     ))
 })
 
+describe("/apibeta", () => {
+  const post = (url: string, body: string) =>
+    Effect.promise(async () => {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body })
+      return {
+        status: r.status,
+        body: (await r.json()) as {
+          responseCode: string
+          details: Array<{ message: string }>
+          result?: unknown
+        }
+      }
+    })
+
+  it("answers plain JSON calls through the same handlers, and refuses bad ones with 400/404", () =>
+    withScheduler(({ url, storage }) =>
+      Effect.gen(function* () {
+        const created = yield* post(
+          `${url}/apibeta/createJob`,
+          JSON.stringify({ description: helloConfig("beta") })
+        )
+        expect(created.status).toBe(200)
+        expect(created.body.responseCode).toBe("OK")
+        expect((yield* storeContents(storage)).tasks).toHaveLength(3)
+        const jobs = yield* post(`${url}/apibeta/getJobs`, "")
+        expect(jobs.body.responseCode).toBe("OK")
+        expect(JSON.stringify(jobs.body.result)).toContain('"name":"beta"')
+        const invalid = yield* post(
+          `${url}/apibeta/killTasks`,
+          JSON.stringify({ job: { role: "a b", environment: "devel", name: "x" } })
+        )
+        expect(invalid.status).toBe(200)
+        expect(invalid.body.responseCode).toBe("INVALID_REQUEST")
+
+        expect((yield* post(`${url}/apibeta/noSuchCall`, "{}")).status).toBe(404)
+        const badJson = yield* post(`${url}/apibeta/getJobs`, "{nope")
+        expect(badJson.status).toBe(400)
+        expect(badJson.body.details[0].message).toMatch(/^Invalid JSON/)
+        expect((yield* post(`${url}/apibeta/getJobs`, "[1]")).status).toBe(400)
+        const wrongType = yield* post(`${url}/apibeta/getQuota`, JSON.stringify({ ownerRole: 7 }))
+        expect(wrongType.status).toBe(400)
+        expect(wrongType.body.details[0].message).toContain("ownerRole")
+      })
+    ))
+})
+
 describe("leader redirect", () => {
   it("serves /leaderhealth as 200, 503 or 502 from the leader status", () =>
     withScheduler(({ url, leader }) =>
