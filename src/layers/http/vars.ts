@@ -64,6 +64,17 @@ export const metricFamilies: Effect.Effect<Array<Family>> = Effect.map(Metric.sn
   return [...families].map(([name, f]) => ({ name, type: f.type, samples: f.samples }))
 })
 
+// The previous CPU sample, so each scrape reports the cores used since the one before.
+let lastCpu = { usage: process.cpuUsage(), at: performance.now() }
+const cpuCoresUtilized = (): number => {
+  const usage = process.cpuUsage()
+  const at = performance.now()
+  const cpuMs = (usage.user - lastCpu.usage.user + usage.system - lastCpu.usage.system) / 1000
+  const wallMs = at - lastCpu.at
+  lastCpu = { usage, at }
+  return wallMs > 0 ? Math.round((cpuMs / wallMs) * 1000) / 1000 : 0
+}
+
 /**
  * Vars Aurora exports that nothing here records as a metric: process uptime and load, the lifecycle
  * state gauges and task counts per status (each only when no metric of that name exists).
@@ -80,7 +91,8 @@ export const computedVars = (
     })
     const out: Array<Family> = [
       gauge("jvm_uptime_secs", Math.floor(process.uptime())),
-      gauge("system_load_avg", os.loadavg()[0])
+      gauge("system_load_avg", os.loadavg()[0]),
+      gauge("process_cpu_cores_utilized", cpuCoresUtilized())
     ]
     const state = yield* lifecycle.state
     for (const s of LIFECYCLE_STATES) out.push(gauge(`scheduler_lifecycle_${s}`, s === state ? 1 : 0))

@@ -40,6 +40,7 @@ describe("health and stats", () => {
         expect(map.get("scheduler_thrift_response_INVALID_REQUEST")).toBeGreaterThanOrEqual(1)
         expect(map.get("http_200_responses_events")).toBeGreaterThanOrEqual(1)
         expect(map.has("jvm_uptime_secs")).toBe(true)
+        expect(map.get("process_cpu_cores_utilized")).toBeGreaterThanOrEqual(0)
 
         const json = yield* get(`${url}/vars.json`)
         const parsed = JSON.parse(json.body) as Record<string, number>
