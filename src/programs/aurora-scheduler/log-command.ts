@@ -2,6 +2,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { makeSqliteStore } from "../../layers/log/sqlite-store.ts"
+import { failedWith } from "../failed.ts"
 
 const path = Options.text("path").pipe(
   Options.withDescription("the replica's directory (-native_log_file_path); created if missing")
@@ -10,15 +11,7 @@ const path = Options.text("path").pipe(
 const initialize = Command.make("initialize", { path }, ({ path }) =>
   Effect.scoped(Effect.flatMap(makeSqliteStore(path), (store) => store.initialize)).pipe(
     Effect.flatMap(Console.log),
-    Effect.catchTag("LogStorageFailed", (e) =>
-      Console.error(`aurora-scheduler log initialize: ${e.message}`).pipe(
-        Effect.zipRight(
-          Effect.sync(() => {
-            process.exitCode = 1
-          })
-        )
-      )
-    )
+    Effect.catchTag("LogStorageFailed", (e) => failedWith("aurora-scheduler log initialize", e.message))
   )
 ).pipe(
   Command.withDescription(

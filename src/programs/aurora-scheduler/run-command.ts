@@ -1,6 +1,7 @@
 // `aurora-scheduler run [flags]`: runs one scheduler replica until it is DEAD.
 import { Command } from "@effect/cli"
-import { Cause, Console, Effect } from "effect"
+import { Cause, Effect } from "effect"
+import { failedWith } from "../failed.ts"
 import { allLogFlags } from "./log-flags.ts"
 import { allRunFlags } from "./run-flags.ts"
 import { runScheduler } from "./scheduler.ts"
@@ -24,13 +25,7 @@ export const runCommand = Command.make("run", { run: allRunFlags, log: allLogFla
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)
         ? Effect.void
-        : Console.error(`aurora-scheduler: ${describe(Cause.squash(cause))}`).pipe(
-            Effect.zipRight(
-              Effect.sync(() => {
-                process.exitCode = 1
-              })
-            )
-          )
+        : failedWith("aurora-scheduler", describe(Cause.squash(cause)))
     )
   )
 ).pipe(

@@ -6,7 +6,8 @@
  */
 import { Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Console, Effect } from "effect"
+import { Effect } from "effect"
+import { failedWith } from "../failed.ts"
 import { type DevCluster, devClusterPaths, runDevCluster } from "./devcluster.ts"
 
 const dataDir = Options.directory("data-dir").pipe(
@@ -59,15 +60,7 @@ const start = Command.make(
       diskMb: flags.diskMb
     }
     return runDevCluster(cluster).pipe(
-      Effect.catchTag("DevClusterFailed", (e) =>
-        Console.error(`npm start: ${e.message}`).pipe(
-          Effect.zipRight(
-            Effect.sync(() => {
-              process.exitCode = 1
-            })
-          )
-        )
-      )
+      Effect.catchTag("DevClusterFailed", (e) => failedWith("npm start", e.message))
     )
   }
 ).pipe(
