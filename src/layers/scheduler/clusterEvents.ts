@@ -121,9 +121,8 @@ export const startClusterEvents = (options: ClusterEventsOptions) =>
         Effect.catchAllCause(handle(e), (c) => Effect.logError(`handling ${e._tag} failed`, c))
       )
     )
-    const handle_: ClusterEventsHandle = {
+    return {
       registered: Deferred.await(registered),
       isRegistered: Effect.sync(() => isRegistered)
-    }
-    return handle_
+    } satisfies ClusterEventsHandle
   })

@@ -61,8 +61,10 @@ export const startLifecycleSubscribers = (
       counts.set(s, 0)
       setGauge(g, 0)
     }
+    // No clamping at 0: events of two writes committed together may arrive swapped, and plain sums
+    // still end right whatever the order.
     const count = (status: ScheduleStatus, delta: number) => {
-      const n = Math.max(0, (counts.get(status) ?? 0) + delta)
+      const n = (counts.get(status) ?? 0) + delta
       counts.set(status, n)
       setGauge(taskStoreGauges.get(status)!, n)
     }

@@ -1,9 +1,11 @@
 // Log entry encoding (api-storage-security.md §2.4, in JSON instead of Thrift): one tag byte, then
-//   'T' transaction JSON (raw) | 'N' noop | 'Z' deflated (zlib level 3) deduplicated snapshot JSON |
+//   'T' transaction JSON (raw) | 'D' transaction JSON whose saved tasks name their (shared) config by
+//   index into a `configs` list | 'N' noop | 'Z' deflated (zlib level 3) deduplicated snapshot JSON |
 //   'H' frame header JSON {chunkCount, checksum: MD5 hex} | 'C' frame chunk bytes.
 // Entries larger than the max entry size (512 KB) are split into a header and chunks.
 import { createHash } from "node:crypto"
 import { deflateSync, inflateSync } from "node:zlib"
+import type { TaskConfig } from "../../domain/model/index.ts"
 import {
   CURRENT_SCHEMA_VERSION,
   type DeduplicatedSnapshot,
@@ -17,6 +19,7 @@ import {
 export const DEFAULT_MAX_ENTRY_SIZE = 524_288
 
 const T = 0x54
+const D = 0x44
 const N = 0x4e
 const Z = 0x5a
 const H = 0x48
@@ -30,8 +33,43 @@ const tagged = (tag: number, body: Uint8Array): Uint8Array => {
   return out
 }
 
-export const encodeTransaction = (ops: ReadonlyArray<Op>): Uint8Array =>
-  tagged(T, utf8.encode(JSON.stringify({ ops, schemaVersion: CURRENT_SCHEMA_VERSION } satisfies Transaction)))
+/**
+ * A transaction entry. When saved tasks share a config object (a job's batch of assignments or
+ * status updates), the config is written once: the config is most of a task's bytes.
+ */
+export const encodeTransaction = (ops: ReadonlyArray<Op>): Uint8Array => {
+  const configs = new Map<TaskConfig, number>()
+  let shared = false
+  for (const op of ops)
+    if (op._tag === "SaveTasks")
+      for (const t of op.tasks) {
+        const c = t.assignedTask.task
+        if (configs.has(c)) shared = true
+        else configs.set(c, configs.size)
+      }
+  if (!shared)
+    return tagged(
+      T,
+      utf8.encode(JSON.stringify({ ops, schemaVersion: CURRENT_SCHEMA_VERSION } satisfies Transaction))
+    )
+  const slim = ops.map((op) =>
+    op._tag !== "SaveTasks"
+      ? op
+      : {
+          ...op,
+          tasks: op.tasks.map((t) => ({
+            ...t,
+            assignedTask: { ...t.assignedTask, task: configs.get(t.assignedTask.task) }
+          }))
+        }
+  )
+  return tagged(
+    D,
+    utf8.encode(
+      JSON.stringify({ ops: slim, configs: [...configs.keys()], schemaVersion: CURRENT_SCHEMA_VERSION })
+    )
+  )
+}
 
 export const encodeNoop = (): Uint8Array => Uint8Array.of(N)
 
@@ -83,10 +121,27 @@ const parseJson = (bytes: Uint8Array, what: string): unknown => {
   }
 }
 
-const decodeTransaction = (body: Uint8Array): ReadonlyArray<Op> => {
-  const tx = parseJson(body, "transaction") as Transaction
-  if (typeof tx !== "object" || tx === null || !Array.isArray(tx.ops))
+/** Puts each saved task's config back (one shared object per config, as before encoding). */
+const restoreConfigs = (tx: Transaction & { readonly configs?: unknown }): Transaction => {
+  const configs = tx.configs
+  if (!Array.isArray(configs)) throw new Corrupt("deduplicated transaction has no list of configs")
+  for (const op of tx.ops as Array<Op>) {
+    if (op?._tag !== "SaveTasks" || !Array.isArray(op.tasks)) continue
+    for (const t of op.tasks as Array<{ assignedTask: { task: unknown } }>) {
+      const i = t?.assignedTask?.task
+      if (typeof i !== "number" || configs[i] === undefined)
+        throw new Corrupt(`saved task names config ${JSON.stringify(i)}, which the transaction lacks`)
+      t.assignedTask.task = configs[i]
+    }
+  }
+  return tx
+}
+
+const decodeTransaction = (body: Uint8Array, deduplicated = false): ReadonlyArray<Op> => {
+  const parsed = parseJson(body, "transaction") as Transaction
+  if (typeof parsed !== "object" || parsed === null || !Array.isArray(parsed.ops))
     throw new Corrupt("transaction has no list of ops")
+  const tx = deduplicated ? restoreConfigs(parsed) : parsed
   if (tx.schemaVersion !== CURRENT_SCHEMA_VERSION)
     throw new Corrupt(`transaction schema version ${tx.schemaVersion} is not ${CURRENT_SCHEMA_VERSION}`)
   for (const op of tx.ops)
@@ -133,7 +188,8 @@ export const decodeEntries = (
       }
       switch (tag) {
         case T:
-          records.push({ _tag: "Transaction", position, ops: decodeTransaction(body) })
+        case D:
+          records.push({ _tag: "Transaction", position, ops: decodeTransaction(body, tag === D) })
           break
         case N:
           records.push({ _tag: "Noop", position })

@@ -123,6 +123,8 @@ export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOpti
           for (const p of doomed) yield* Deferred.fail(p.done, failure)
           break
         }
+        // Done items are not waited on by no-op writes any more (and need not be kept).
+        if (last !== undefined && batch.includes(last)) last = undefined
         for (let i = 0; i < batch.length; i++) {
           const p = batch[i]
           if (p.ops !== undefined)

@@ -1,13 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Metric, Stream } from "effect"
+import { Effect, Metric, Queue, Stream } from "effect"
 import { changeState } from "../../../src/domain/lifecycle/index.ts"
 import { scheduleAttemptsFired } from "../../../src/layers/placement/TaskSchedulerLive.ts"
 import { LeaderServices } from "../../../src/layers/scheduler/leader.ts"
 import {
   frameworkRegistered,
   schedulerResourceOffers,
+  slavesLost,
   taskStoreGauges
 } from "../../../src/layers/scheduler/metrics.ts"
+import type { ClusterEvent } from "../../../src/services/ClusterManager.ts"
+import { OfferManager } from "../../../src/services/OfferManager.ts"
 import { StateManager } from "../../../src/services/StateManager.ts"
 import {
   agents,
@@ -91,6 +94,42 @@ describe("leader services over storage and the simulated cluster", () => {
       expect(assignedPerChange).toEqual([5])
       expect((yield* Metric.value(scheduleAttemptsFired)).count).toBeGreaterThan(firedBefore)
     })
+  )
+
+  it.scoped(
+    "agent loss is counted, a disconnection drops offers, and a cluster error shuts the leader down",
+    () =>
+      Effect.gen(function* () {
+        const lostBefore = (yield* Metric.value(slavesLost)).count
+        const extra = yield* Queue.unbounded<ClusterEvent>()
+        const l = yield* startLeader(yield* makeLog(), {}, { agents: agents(2) }, (m) => ({
+          ...m,
+          events: Stream.merge(m.events, Stream.fromQueue(extra))
+        }))
+        const offers = service(l, OfferManager)
+        expect(yield* until(Effect.map(offers.stats, (st) => st.held === 2))).toBe(true)
+        yield* Queue.offer(extra, { _tag: "Failure", agentId: "sim-agent-1" })
+        yield* Queue.offer(extra, { _tag: "Disconnected", reason: "test" })
+        expect(
+          yield* until(
+            Effect.map(offers.stats, (st) => st.held === 0),
+            1,
+            10
+          )
+        ).toBe(true)
+        expect((yield* Metric.value(frameworkRegistered)).value).toBe(0)
+        expect((yield* Metric.value(slavesLost)).count).toBe(lostBefore + 1)
+        expect(l.shutdowns).toEqual([])
+        yield* Queue.offer(extra, { _tag: "Error", message: "framework removed" })
+        expect(
+          yield* until(
+            Effect.sync(() => l.shutdowns.length > 0),
+            1,
+            10
+          )
+        ).toBe(true)
+        expect(l.shutdowns[0]).toContain("framework removed")
+      })
   )
 
   it.scoped("kill: RUNNING -> KILLING sends a kill, and the cluster's answer makes it KILLED", () =>
