@@ -83,7 +83,11 @@ const maximumWaitMs = (): number | undefined => {
   return Number.isFinite(v) && v > 0 ? v * 1000 : undefined
 }
 
+/** `-v`/`--verbose` anywhere in argv turns on DEBUG lines (spec §0.1). */
+const verbose = process.argv.slice(2).some((a) => a === "-v" || a === "--verbose")
+
 const ATTEMPT_TIMEOUT = Duration.seconds(60)
+const ATTEMPT_TIMED_OUT = { message: "no answer within 60 seconds" }
 const DISCOVERY_WINDOW_MS = 60_000
 
 /** `http(s)://host:port` of the cluster's scheduler: the direct URI, or the leader in ZooKeeper. */
@@ -151,6 +155,7 @@ const classify = (
   const failure = Cause.failureOption(cause)
   if (Option.isNone(failure)) return { _tag: "Fatal", message: Cause.pretty(cause).split("\n")[0] }
   const e = failure.value
+  if (e === ATTEMPT_TIMED_OUT) return { _tag: "TimedOut", message: ATTEMPT_TIMED_OUT.message }
   const status = statusOf(e)
   if (status === 401 || status === 403) return { _tag: "AuthFailed", message: `HTTP ${status}` }
   if (status !== undefined) return { _tag: "TransportFailed", message: `HTTP ${status}` }
@@ -177,10 +182,11 @@ export const connect = (
       Effect.gen(function* () {
         const started = yield* Clock.currentTimeMillis
         for (;;) {
+          if (verbose) yield* err(`DEBUG] ${tag} ${JSON.stringify(payload)} -> ${url}`)
           const exit = yield* rpc[tag](payload).pipe(
             Effect.timeoutFail({
               duration: ATTEMPT_TIMEOUT,
-              onTimeout: () => ({ message: "timed out waiting for an answer" })
+              onTimeout: () => ATTEMPT_TIMED_OUT
             }),
             Effect.exit
           )
