@@ -69,6 +69,29 @@ describe("aurora job create", () => {
     expect(fake.calls.filter((c) => c.tag === "createJob").length).toBe(before)
   })
 
+  it("a .aurora pre hook can veto the creation (exit 1, a clear message, nothing created)", async () => {
+    const hooked = cli.write(
+      "hooked.aurora",
+      `class Guard(object):
+  def pre_create_job(self, config):
+    return config.name().get() != 'blocked'
+hooks = [Guard()]
+t = SimpleTask('p', 'sleep 10')
+base = Service(cluster = 'test', role = 'r', environment = 'devel', task = t, enable_hooks = True)
+jobs = [base(name = 'blocked'), base(name = 'fine')]
+`
+    )
+    const blocked = await cli.aurora("job", "create", "test/r/devel/blocked", hooked)
+    expect(blocked.code).toBe(1)
+    expect(blocked.stderr).toContain("Pre hooks stopped call to create_job")
+    expect(blocked.stderr).not.toMatch(/\n\s+at /)
+    expect(
+      fake.calls.some((c) => c.tag === "createJob" && c.payload.description.key.name === "blocked")
+    ).toBe(false)
+    const fine = await cli.aurora("job", "create", "test/r/devel/fine", hooked)
+    expect(fine.code).toBe(0)
+  })
+
   it("--wait-until RUNNING waits, saying which instances are not running yet", async () => {
     fake.state.newTaskStatus = "PENDING"
     const slow = cli.write("slow.aurora", HELLO.replaceAll("'hello'", "'slow'"))
