@@ -69,7 +69,11 @@ export interface Scheduler {
   /** Base for web links: `proxy_url`, else the scheduler's base. */
   readonly webBase: string
   /** One RPC with the retry rules; failures end the command (exit 7, 9, 20 or 30). */
-  readonly call: <T extends RpcTag>(tag: T, payload: RpcPayload<T>) => Effect.Effect<RpcSuccess<T>, CliExit>
+  readonly call: <T extends RpcTag>(
+    tag: T,
+    payload: RpcPayload<T>,
+    options?: { readonly maximumWaitMs?: number }
+  ) => Effect.Effect<RpcSuccess<T>, CliExit>
 }
 
 export interface ConnectOptions {
@@ -178,7 +182,11 @@ export const connect = (
       (payload: unknown) => Effect.Effect<unknown, unknown>
     >
     const limit = maximumWaitMs()
-    const call = <T extends RpcTag>(tag: T, payload: RpcPayload<T>): Effect.Effect<RpcSuccess<T>, CliExit> =>
+    const call = <T extends RpcTag>(
+      tag: T,
+      payload: RpcPayload<T>,
+      callOptions: { readonly maximumWaitMs?: number } = {}
+    ): Effect.Effect<RpcSuccess<T>, CliExit> =>
       Effect.gen(function* () {
         const started = yield* Clock.currentTimeMillis
         for (;;) {
@@ -212,7 +220,7 @@ export const connect = (
             attempt = c
           }
           const now = yield* Clock.currentTimeMillis
-          const decision = decideRetry(tag, attempt, now - started, limit)
+          const decision = decideRetry(tag, attempt, now - started, callOptions.maximumWaitMs ?? limit)
           if (decision._tag === "Fail") {
             const where = attempt._tag === "Answered" ? "" : ` (scheduler at ${url})`
             return yield* new CliExit({ code: decision.exitCode, message: `${decision.message}${where}` })

@@ -147,6 +147,10 @@ describe("aurora job status / list", () => {
     expect(list.stdout).toBe("test/www-data/devel/hello\ntest/www-data/devel/slow\n")
     const glob = await cli.aurora("job", "list", "t*/*/devel/s*")
     expect(glob.stdout).toBe("test/www-data/devel/slow\n")
+    // across every cluster, the unreachable one is skipped with a warning, at once
+    const all = await cli.aurora("job", "list", "*/www-data/devel/slow")
+    expect(all.stdout).toContain("test/www-data/devel/slow\n")
+    expect(all.stderr).toContain("Skipping cluster down")
     const wild = await cli.aurora("status", "test/www-data/*/sl?w")
     expect(wild.stdout).toContain("name: slow, instance: 2")
     expect(wild.stdout).not.toContain("name: hello")
