@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type { LoadedJob } from "../../domain/config/index.ts"
 import { truthy, type Value } from "../../domain/config/python/values.ts"
-import { CliExit, EXIT, err } from "./shared.ts"
+import { CliExit, EXIT, warn } from "./shared.ts"
 
 const active = (loaded: LoadedJob) =>
   loaded.hooks.length > 0 && loaded.job.field("enable_hooks")?.str() === "True"
@@ -32,7 +32,7 @@ export const withHooks = <R extends { readonly responseCode: string }, E>(
     for (const [i, hook] of loaded.hooks.entries()) {
       const r = loaded.invoke(hook, `pre_${method}`, args)
       if (Either.isLeft(r)) {
-        yield* err(`WARN] Hook ${i} (${hookName(hook)}) failed in pre_${method}: ${r.left}`)
+        yield* warn(`Hook ${i} (${hookName(hook)}) failed in pre_${method}: ${r.left}`)
         vetoes.push(`hook ${i} failed`)
       } else if (r.right !== undefined && !truthy(r.right)) vetoes.push(`hook ${i} said no`)
     }
@@ -47,7 +47,7 @@ export const withHooks = <R extends { readonly responseCode: string }, E>(
       const r = ok
         ? loaded.invoke(hook, `post_${method}`, [resp.responseCode, ...args])
         : loaded.invoke(hook, `err_${method}`, [resp.responseCode, ...args])
-      if (Either.isLeft(r)) yield* err(`WARN] Hook failed in ${ok ? "post" : "err"}_${method}: ${r.left}`)
+      if (Either.isLeft(r)) yield* warn(`Hook failed in ${ok ? "post" : "err"}_${method}: ${r.left}`)
     }
     return resp
   })

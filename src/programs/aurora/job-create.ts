@@ -14,7 +14,7 @@ import {
   bindOption,
   CliExit,
   EXIT,
-  err,
+  info,
   openBrowser,
   openBrowserOption,
   out,
@@ -61,7 +61,7 @@ const create = Command.make(
             code: EXIT.COMMAND_FAILURE,
             message: 'Cron jobs may only be scheduled with "aurora cron schedule" command'
           })
-        yield* err(` INFO] Creating job ${key.name}`)
+        yield* info(`Creating job ${key.name}`)
         const resp = yield* withHooks(
           loaded,
           "create_job",
@@ -72,7 +72,7 @@ const create = Command.make(
         const url = jobUrl(s, key.role, key.environment, key.name)
         if (o.openBrowser) yield* openBrowser(url)
         yield* waitUntil(s, key, o.waitUntil)
-        yield* err(` INFO] Checking status of ${spec}`)
+        yield* info(`Checking status of ${spec}`)
         const tasks = yield* jobTasks(s, key).pipe(Effect.catchAll(() => Effect.succeed([])))
         if (tasks.length === 0)
           return yield* new CliExit({

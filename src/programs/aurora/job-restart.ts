@@ -8,7 +8,16 @@ import { type ClusterJobKey, clusterKeyToString } from "../../domain/config/inde
 import { ACTIVE_STATES } from "../../domain/model/index.ts"
 import { batchSizeOption, maxTotalFailuresOption, strictOption } from "./job-kill.ts"
 import { checkResponse, jobUrl, type Scheduler, schedulerFor } from "./scheduler.ts"
-import { CliExit, EXIT, err, openBrowser, openBrowserOption, out, parseArg, verboseOption } from "./shared.ts"
+import {
+  CliExit,
+  EXIT,
+  info,
+  openBrowser,
+  openBrowserOption,
+  out,
+  parseArg,
+  verboseOption
+} from "./shared.ts"
 import { jobKeyOf, jobTasks } from "./wait.ts"
 
 /**
@@ -24,7 +33,7 @@ const watch = (
   intervalSecs: number
 ): Effect.Effect<ReadonlyArray<number>, CliExit> =>
   Effect.gen(function* () {
-    yield* err(` INFO] Watching instances: ${pyList(ids)}`)
+    yield* info(`Watching instances: ${pyList(ids)}`)
     const seen = new Map<number, { taskId: string; since: number }>()
     const done = new Map<number, boolean>()
     for (;;) {
@@ -36,12 +45,12 @@ const watch = (
         const first = seen.get(id)
         if (first === undefined) seen.set(id, { taskId: t.assignedTask.taskId, since: now })
         else if (first.taskId !== t.assignedTask.taskId) {
-          yield* err(` INFO] Instance ${id} is unhealthy: it restarted again`)
+          yield* info(`Instance ${id} is unhealthy: it restarted again`)
           done.set(id, false)
         }
         const since = seen.get(id)?.since ?? now
         if (!done.has(id) && now - since >= watchSecs * 1000) {
-          yield* err(` INFO] Instance ${id} has been up and healthy for at least ${watchSecs} seconds`)
+          yield* info(`Instance ${id} has been up and healthy for at least ${watchSecs} seconds`)
           done.set(id, true)
         }
       }
@@ -108,7 +117,7 @@ const restart = Command.make(
         let totalFailures = 0
         while (work.length > 0) {
           const batch = work.splice(0, o.batchSize)
-          yield* err(` INFO] Restarting instances: ${pyList(batch)}`)
+          yield* info(`Restarting instances: ${pyList(batch)}`)
           const resp = yield* s.call("restartShards", { job: jobKeyOf(key), shardIds: batch })
           yield* checkResponse(
             resp,

@@ -22,7 +22,7 @@ import {
   type Scheduler,
   schedulerFor
 } from "./scheduler.ts"
-import { CliExit, EXIT, err, openBrowser, out, parseArg, verboseOption, writeJsonOption } from "./shared.ts"
+import { CliExit, EXIT, openBrowser, out, parseArg, verboseOption, warn, writeJsonOption } from "./shared.ts"
 import { jobTasks } from "./wait.ts"
 
 const byPath = (a: ClusterJobKey, b: ClusterJobKey) =>
@@ -50,7 +50,7 @@ export const expandWildcard = (
         .pipe(
           Effect.catchIf(
             (e) => wildCluster && (e.code === EXIT.TIMEOUT || e.code === EXIT.NETWORK_ERROR),
-            (e) => Effect.as(err(`WARN] Skipping cluster ${cluster}: ${e.message}`), undefined)
+            (e) => Effect.as(warn(`Skipping cluster ${cluster}: ${e.message}`), undefined)
           )
         )
       if (resp === undefined) continue

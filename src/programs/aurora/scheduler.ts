@@ -25,7 +25,7 @@ import { BYPASS_LEADER_REDIRECT_HEADER, type ResponseCode } from "../../domain/m
 import { discoverScheduler } from "../../layers/coordinator/discovery.ts"
 import type { SchedulerRpcs } from "../../services/SchedulerApi.ts"
 import { apiUrl, SchedulerClient } from "../../services/SchedulerClient.ts"
-import { CliExit, EXIT, err } from "./shared.ts"
+import { CliExit, debug, EXIT, err, info, warn } from "./shared.ts"
 
 type Rpcs = RpcGroup.Rpcs<typeof SchedulerRpcs>
 export type RpcTag = Rpcs["_tag"]
@@ -122,7 +122,7 @@ const resolveBase = (cluster: Cluster): Effect.Effect<string, CliExit> =>
           message: `Could not find the scheduler of cluster ${cluster.name} in ZooKeeper ${loc.zk} at ${loc.path}: ${found.left}`
         })
       yield* err(
-        `WARN] Looking for the scheduler of ${cluster.name} in ZooKeeper: ${found.left}, retrying...`
+        ` WARN] Looking for the scheduler of ${cluster.name} in ZooKeeper: ${found.left}, retrying...`
       )
       yield* Effect.sleep(Duration.seconds(5))
     }
@@ -190,7 +190,7 @@ export const connect = (
       Effect.gen(function* () {
         const started = yield* Clock.currentTimeMillis
         for (;;) {
-          if (verbose) yield* err(`DEBUG] ${tag} ${JSON.stringify(payload)} -> ${url}`)
+          if (verbose) yield* debug(`${tag} ${JSON.stringify(payload)} -> ${url}`)
           const exit = yield* rpc[tag](payload).pipe(
             Effect.timeoutFail({
               duration: ATTEMPT_TIMEOUT,
@@ -226,7 +226,7 @@ export const connect = (
             return yield* new CliExit({ code: decision.exitCode, message: `${decision.message}${where}` })
           }
           if (decision._tag === "Retry") {
-            yield* err(`WARN] ${decision.warning}`)
+            yield* warn(`${decision.warning}`)
             yield* Effect.sleep(Duration.millis(decision.afterMs))
           }
         }
@@ -257,7 +257,7 @@ export const detailMessages = (resp: AnyResponse): string =>
 export const checkResponse = (resp: AnyResponse, headline: string, code: number = EXIT.API_ERROR) =>
   Effect.gen(function* () {
     if (resp.responseCode === "OK") {
-      for (const d of resp.details) if (d.message !== "") yield* err(` INFO] ${d.message}`)
+      for (const d of resp.details) if (d.message !== "") yield* info(`${d.message}`)
       return
     }
     const lines = [headline, `\t${detailMessages(resp)}`]
