@@ -69,6 +69,18 @@ export interface PlacementStateShape {
     agentId: string,
     ports: Readonly<Record<string, number>>
   ) => Effect.Effect<boolean>
+  /**
+   * Optional batch form of `assign`: every assignment in ONE durable write, results in order. The task
+   * scheduler uses it when present, so an attempt costs one log append rather than one per task.
+   */
+  readonly assignAll?: (
+    assignments: ReadonlyArray<{
+      readonly taskId: string
+      readonly host: string
+      readonly agentId: string
+      readonly ports: Readonly<Record<string, number>>
+    }>
+  ) => Effect.Effect<ReadonlyArray<boolean>>
   /** A lifecycle transition placement asks for (LOST after a failed launch, PREEMPTING, DRAINING). */
   readonly transition: (
     taskId: string,

@@ -34,9 +34,22 @@ import { PlacementState } from "../../services/PlacementState.ts"
 import { Preemptor } from "../../services/Preemptor.ts"
 import { TaskScheduler, type TaskSchedulerShape } from "../../services/TaskScheduler.ts"
 import { groupKeyOf } from "./groupKeys.ts"
-import { makeLock, makeVetoTally, scheduleAttemptsBlocks } from "./schedulerSupport.ts"
+import {
+  makeLock,
+  makeVetoTally,
+  scheduleAttemptsBlocks,
+  scheduleAttemptsFailed,
+  scheduleAttemptsFired,
+  scheduleAttemptsNoMatch
+} from "./schedulerSupport.ts"
 
-export { scheduleAttemptsBlocks, schedulingVetoes } from "./schedulerSupport.ts"
+export {
+  scheduleAttemptsBlocks,
+  scheduleAttemptsFailed,
+  scheduleAttemptsFired,
+  scheduleAttemptsNoMatch,
+  schedulingVetoes
+} from "./schedulerSupport.ts"
 
 export interface TaskSchedulerSettings extends SchedulingSettings {
   readonly tiers: TierConfig
@@ -229,22 +242,44 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         // Phase B: assign and launch.
         const launched = new Set<string>()
         const portNames = g.portNames
+        const planned: Array<{ readonly m: Match; readonly ports: Readonly<Record<string, number>> }> = []
         for (const m of matches) {
           const ports = assignPorts(m.offer.offer, portNames, random)
           if (ports._tag !== "Assigned") break
-          const { host, agentId } = m.offer.offer
-          const ok = yield* state.assign(m.taskId, host, agentId, ports.ports)
-          if (!ok) continue
-          launched.add(m.taskId)
-          nearest.delete(key)
-          if (reservations.get(agentId)?.groupKey === key) reservations.delete(agentId)
-          const result = yield* Effect.either(
-            offers.launch(m.offer.offer.id, { taskId: m.taskId, config, host, agentId, ports: ports.ports })
-          )
-          if (result._tag === "Left") {
+          planned.push({ m, ports: ports.ports })
+        }
+        /** Launches an assigned task; false when the launch failed (the task is then LOST). */
+        const launch = (m: Match, ports: Readonly<Record<string, number>>) =>
+          Effect.gen(function* () {
+            const { host, agentId } = m.offer.offer
+            launched.add(m.taskId)
+            nearest.delete(key)
+            if (reservations.get(agentId)?.groupKey === key) reservations.delete(agentId)
+            const result = yield* Effect.either(
+              offers.launch(m.offer.offer.id, { taskId: m.taskId, config, host, agentId, ports })
+            )
+            if (result._tag === "Right") return true
             yield* Effect.logWarning(`launch of ${m.taskId} failed: ${result.left.message}`)
             yield* state.transition(m.taskId, "LOST", LAUNCH_FAILED_MESSAGE)
-            break
+            return false
+          })
+        if (state.assignAll !== undefined && planned.length > 0) {
+          // One durable write for the whole batch (Aurora's one transaction per attempt); every
+          // assigned task is launched, a failed launch does not strand the others in ASSIGNED.
+          const ok = yield* state.assignAll(
+            planned.map(({ m, ports }) => ({
+              taskId: m.taskId,
+              host: m.offer.offer.host,
+              agentId: m.offer.offer.agentId,
+              ports
+            }))
+          )
+          for (let i = 0; i < planned.length; i++) if (ok[i]) yield* launch(planned[i].m, planned[i].ports)
+        } else {
+          for (const { m, ports } of planned) {
+            const { host, agentId } = m.offer.offer
+            if (!(yield* state.assign(m.taskId, host, agentId, ports))) continue
+            if (!(yield* launch(m, ports))) break
           }
         }
 
@@ -263,7 +298,13 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         return [...launched, ...ids.filter((id) => !loaded.has(id))]
       }).pipe(
         Effect.catchAllDefect((d) =>
-          Effect.as(Effect.logError("scheduling attempt failed", d), [] as ReadonlyArray<string>)
+          Effect.as(
+            Effect.zipRight(
+              Metric.increment(scheduleAttemptsFailed),
+              Effect.logError("scheduling attempt failed", d)
+            ),
+            [] as ReadonlyArray<string>
+          )
         )
       )
 
@@ -282,8 +323,10 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           if (batch.length > 0) {
             yield* acquirePermit
             g.attempts++
+            yield* Metric.increment(scheduleAttemptsFired)
             const done = yield* schedule(batch)
             if (done.length === 0) {
+              yield* Metric.increment(scheduleAttemptsNoMatch)
               g.penaltyMs = nextPenalty(g.penaltyMs, random, s)
             } else {
               for (const id of done) {

@@ -185,6 +185,15 @@ export const makePlacementState = Effect.gen(function* () {
       stateManager
         .write((ws, ctx) => ({ value: assignTask(ws, taskId, { host, agentId, ports }, ctx) === "SUCCESS" }))
         .pipe(fatal(false)),
+    assignAll: (assignments) =>
+      stateManager
+        .write((ws, ctx) => ({
+          value: assignments.map(
+            ({ taskId, host, agentId, ports }) =>
+              assignTask(ws, taskId, { host, agentId, ports }, ctx) === "SUCCESS"
+          )
+        }))
+        .pipe(fatal(assignments.map(() => false) as ReadonlyArray<boolean>)),
     transition: (taskId, to, message) =>
       stateManager
         .write((ws, ctx) => ({ value: changeState(ws, taskId, to, ctx, { message }) === "SUCCESS" }))

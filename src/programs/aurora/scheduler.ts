@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import type * as Rpc from "@effect/rpc/Rpc"
 import type * as RpcGroup from "@effect/rpc/RpcGroup"
-import { Cause, Clock, Context, Duration, Effect, Either, Layer, Option, type Scope } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Either, Layer, Option, Scope } from "effect"
 import {
   builtinDevcluster,
   type Cluster,
@@ -172,15 +172,30 @@ export const connect = (
   options: ConnectOptions
 ): Effect.Effect<Scheduler, CliExit, Scope.Scope> =>
   Effect.gen(function* () {
-    const baseUrl = yield* resolveBase(cluster)
-    const url = apiUrl(baseUrl)
     const headers: Record<string, string> = { "User-Agent": options.userAgent }
     if (options.bypassLeaderRedirect) headers[BYPASS_LEADER_REDIRECT_HEADER] = "true"
-    const context = yield* Layer.build(SchedulerClient.layer(baseUrl, { headers }))
-    const rpc = Context.get(context, SchedulerClient) as unknown as Record<
-      string,
-      (payload: unknown) => Effect.Effect<unknown, unknown>
-    >
+    const scope = yield* Effect.scope
+    const build = (base: string) =>
+      Effect.map(Scope.extend(Layer.build(SchedulerClient.layer(base, { headers })), scope), (context) => ({
+        base,
+        rpc: Context.get(context, SchedulerClient) as unknown as Record<
+          string,
+          (payload: unknown) => Effect.Effect<unknown, unknown>
+        >
+      }))
+    const baseUrl = yield* resolveBase(cluster)
+    let current = yield* build(baseUrl)
+    // With ZooKeeper discovery a transport failure may mean the leader changed: look it up again.
+    const discovered = Either.getRight(schedulerLocation(cluster)).pipe(
+      Option.exists((l) => l._tag !== "Uri")
+    )
+    const rediscover = Effect.gen(function* () {
+      const fresh = yield* Effect.option(resolveBase(cluster))
+      if (Option.isSome(fresh) && fresh.value !== current.base) {
+        yield* info(`The scheduler of ${cluster.name} is now at ${fresh.value}`)
+        current = yield* build(fresh.value)
+      }
+    })
     const limit = maximumWaitMs()
     const call = <T extends RpcTag>(
       tag: T,
@@ -190,8 +205,8 @@ export const connect = (
       Effect.gen(function* () {
         const started = yield* Clock.currentTimeMillis
         for (;;) {
-          if (verbose) yield* debug(`${tag} ${JSON.stringify(payload)} -> ${url}`)
-          const exit = yield* rpc[tag](payload).pipe(
+          if (verbose) yield* debug(`${tag} ${JSON.stringify(payload)} -> ${apiUrl(current.base)}`)
+          const exit = yield* current.rpc[tag](payload).pipe(
             Effect.timeoutFail({
               duration: ATTEMPT_TIMEOUT,
               onTimeout: () => ATTEMPT_TIMED_OUT
@@ -222,12 +237,14 @@ export const connect = (
           const now = yield* Clock.currentTimeMillis
           const decision = decideRetry(tag, attempt, now - started, callOptions.maximumWaitMs ?? limit)
           if (decision._tag === "Fail") {
-            const where = attempt._tag === "Answered" ? "" : ` (scheduler at ${url})`
+            const where = attempt._tag === "Answered" ? "" : ` (scheduler at ${apiUrl(current.base)})`
             return yield* new CliExit({ code: decision.exitCode, message: `${decision.message}${where}` })
           }
           if (decision._tag === "Retry") {
             yield* warn(`${decision.warning}`)
             yield* Effect.sleep(Duration.millis(decision.afterMs))
+            if (discovered && (attempt._tag === "TransportFailed" || attempt._tag === "TimedOut"))
+              yield* rediscover
           }
         }
       })

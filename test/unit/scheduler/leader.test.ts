@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Metric } from "effect"
+import { Effect, Metric, Stream } from "effect"
 import { changeState } from "../../../src/domain/lifecycle/index.ts"
+import { scheduleAttemptsFired } from "../../../src/layers/placement/TaskSchedulerLive.ts"
 import { LeaderServices } from "../../../src/layers/scheduler/leader.ts"
 import {
   frameworkRegistered,
@@ -8,7 +9,17 @@ import {
   taskStoreGauges
 } from "../../../src/layers/scheduler/metrics.ts"
 import { StateManager } from "../../../src/services/StateManager.ts"
-import { config, createJob, makeLog, service, startLeader, tasksOf, until } from "./harness.ts"
+import {
+  agents,
+  config,
+  createJob,
+  makeLog,
+  service,
+  settle,
+  startLeader,
+  tasksOf,
+  until
+} from "./harness.ts"
 
 const statusOf = (l: Parameters<typeof tasksOf>[0], id: string) =>
   Effect.map(
@@ -54,6 +65,31 @@ describe("leader services over storage and the simulated cluster", () => {
       expect(yield* until(Effect.sync(() => l.cluster.control.unacknowledged() === 0))).toBe(true)
       expect((yield* Metric.value(taskStoreGauges.get("RUNNING")!)).value).toBe(4)
       expect((yield* Metric.value(taskStoreGauges.get("PENDING")!)).value).toBe(0)
+    })
+  )
+
+  it.scoped("one scheduling attempt assigns its whole batch in one logged transaction", () =>
+    Effect.gen(function* () {
+      const firedBefore = (yield* Metric.value(scheduleAttemptsFired)).count
+      // One task per offer: five agents, so one attempt can place all five.
+      const l = yield* startLeader(yield* makeLog(), { maxTasksPerScheduleAttempt: 5 }, { agents: agents(5) })
+      const assignedPerChange: Array<number> = []
+      yield* Effect.forkScoped(
+        Stream.runForEach(l.storage.changes, (c) =>
+          Effect.sync(() => {
+            for (const op of c.ops)
+              if (op._tag === "SaveTasks") {
+                const n = op.tasks.filter((t) => t.status === "ASSIGNED").length
+                if (n > 0) assignedPerChange.push(n)
+              }
+          })
+        )
+      )
+      yield* settle
+      yield* createJob(l, config(9), 5)
+      expect(yield* until(Effect.sync(() => assignedPerChange.reduce((a, b) => a + b, 0) >= 5))).toBe(true)
+      expect(assignedPerChange).toEqual([5])
+      expect((yield* Metric.value(scheduleAttemptsFired)).count).toBeGreaterThan(firedBefore)
     })
   )
 
