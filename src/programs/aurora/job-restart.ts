@@ -36,6 +36,7 @@ const watch = (
     yield* info(`Watching instances: ${pyList(ids)}`)
     const seen = new Map<number, { taskId: string; since: number }>()
     const done = new Map<number, boolean>()
+    let lastNote: string | undefined
     for (;;) {
       const running = yield* jobTasks(s, key, { statuses: ["RUNNING"], instances: ids })
       const now = yield* Clock.currentTimeMillis
@@ -55,6 +56,10 @@ const watch = (
         }
       }
       if (done.size === ids.length) return ids.filter((id) => done.get(id) === false)
+      const waiting = ids.filter((id) => !seen.has(id) && !done.has(id))
+      const note = waiting.length > 0 ? `Waiting for instances ${pyList(waiting)} to be RUNNING` : undefined
+      if (note !== undefined && note !== lastNote) yield* info(note)
+      lastNote = note
       yield* Effect.sleep(Duration.seconds(intervalSecs))
     }
   })

@@ -226,6 +226,19 @@ describe("aurora job kill / killall", () => {
   })
 })
 
+describe("aurora job killall --no-batching", () => {
+  it("kills every instance with one call", async () => {
+    const r = await cli.aurora("job", "killall", "test/www-data/devel/hello", "--no-batching")
+    expect(r.stdout).toBe("Job killall succeeded\n")
+    expect(r.code).toBe(0)
+    expect(fake.calls.filter((c) => c.tag === "killTasks").at(-1)?.payload).toEqual({
+      job: { role: "www-data", environment: "devel", name: "hello" }
+    })
+    const left = await cli.aurora("job", "killall", "test/www-data/devel/hello")
+    expect(left.code).toBe(6)
+  })
+})
+
 describe("aurora quota get", () => {
   it("prints the allocation and consumption, or JSON", async () => {
     fake.state.quotas.set("www-data", {
