@@ -32,11 +32,16 @@ export type RpcTag = Rpcs["_tag"]
 export type RpcPayload<T extends RpcTag> = Rpc.PayloadConstructor<Rpc.ExtractTag<Rpcs, T>>
 export type RpcSuccess<T extends RpcTag> = Rpc.Success<Rpc.ExtractTag<Rpcs, T>>
 
+/** The built-in devcluster objects (not from a clusters.json), for a hint when they cannot be reached. */
+const BUILTIN = new WeakSet<Cluster>()
+
 /** Every configured cluster, plus the built-in `devcluster` unless a file defines one. */
 export const loadClusters = (code: number = EXIT.INVALID_CONFIGURATION) =>
   Effect.gen(function* () {
     const home = homedir()
-    const lists: Array<ReadonlyArray<Cluster>> = [[builtinDevcluster(devclusterDir(process.env, home))]]
+    const builtin = builtinDevcluster(devclusterDir(process.env, home))
+    BUILTIN.add(builtin)
+    const lists: Array<ReadonlyArray<Cluster>> = [[builtin]]
     for (const file of clustersFiles(process.env, home)) {
       if (!existsSync(file)) continue
       let text: string
@@ -237,7 +242,10 @@ export const connect = (
           const now = yield* Clock.currentTimeMillis
           const decision = decideRetry(tag, attempt, now - started, callOptions.maximumWaitMs ?? limit)
           if (decision._tag === "Fail") {
-            const where = attempt._tag === "Answered" ? "" : ` (scheduler at ${apiUrl(current.base)})`
+            const where =
+              attempt._tag === "Answered"
+                ? ""
+                : ` (scheduler at ${apiUrl(current.base)}${BUILTIN.has(cluster) ? "; the built-in devcluster: is `npm start` running?" : ""})`
             return yield* new CliExit({ code: decision.exitCode, message: `${decision.message}${where}` })
           }
           if (decision._tag === "Retry") {
