@@ -41,12 +41,15 @@ export const expandWildcard = (
     const clusters = [...(yield* loadClusters()).keys()].filter((c) => fnmatch(k.cluster, c)).sort()
     const found: Array<ClusterJobKey> = []
     for (const cluster of clusters) {
-      const s = yield* schedulerFor(cluster)
       const wildRole = /[*?[]/.test(k.role)
       // Across a cluster pattern, one cluster that cannot be reached (the built-in devcluster when
       // it is not running) is skipped with a warning instead of holding the command for minutes.
-      const resp = yield* s
-        .call("getJobs", wildRole ? {} : { ownerRole: k.role }, wildCluster ? { maximumWaitMs: 0 } : {})
+      const resp = yield* schedulerFor(cluster)
+        .pipe(
+          Effect.flatMap((s) =>
+            s.call("getJobs", wildRole ? {} : { ownerRole: k.role }, wildCluster ? { maximumWaitMs: 0 } : {})
+          )
+        )
         .pipe(
           Effect.catchIf(
             (e) => wildCluster && (e.code === EXIT.TIMEOUT || e.code === EXIT.NETWORK_ERROR),
