@@ -1,7 +1,8 @@
 /**
  * The client's RPC retry rules (client-config.md §0.3): ERROR_TRANSIENT answers and, for read-only
- * calls, transport failures are retried every 5 s for up to 10 minutes; a mutating call that cannot
- * reach the scheduler fails at once (exit 7); running out of time is exit 9; 401/403 is exit 30.
+ * calls, transport failures are retried every 5 s for up to 10 minutes (timeouts for every call); a
+ * mutating call that cannot reach the scheduler fails at once (exit 7); running out of time is exit 9;
+ * 401/403 is exit 30.
  */
 
 export const RPC_MAXIMUM_WAIT_MS = 10 * 60_000
@@ -33,6 +34,8 @@ export const RETRIABLE_RPCS: ReadonlySet<string> = new Set([
 export type Attempt =
   | { readonly _tag: "Answered"; readonly transient: boolean; readonly message: string }
   | { readonly _tag: "TransportFailed"; readonly message: string }
+  /** No answer in time: retried for every call, as the original retries its connection timeouts. */
+  | { readonly _tag: "TimedOut"; readonly message: string }
   | { readonly _tag: "AuthFailed"; readonly message: string }
 
 export type Decision =
@@ -56,6 +59,8 @@ export const decideRetry = (
       return { _tag: "Fail", exitCode: EXIT_AUTH_ERROR, message: `Authentication failed: ${attempt.message}` }
     case "Answered":
       if (!attempt.transient) return { _tag: "Done" }
+      break
+    case "TimedOut":
       break
     case "TransportFailed":
       if (!RETRIABLE_RPCS.has(rpc))

@@ -4,7 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { detailMessages, schedulerFor } from "../aurora/scheduler.ts"
-import { CliExit, err, out } from "../aurora/shared.ts"
+import { CliExit, info, out, warn } from "../aurora/shared.ts"
 
 /** Set from the global flags before the command runs. */
 export const globals = { bypassLeaderRedirect: false, quiet: false }
@@ -12,9 +12,8 @@ export const globals = { bypassLeaderRedirect: false, quiet: false }
 /** Admin failures all end with exit 1, as the original's `die`. */
 export const die = (message: string) => new CliExit({ code: 1, message })
 
-export const log = (message: string) => (globals.quiet ? Effect.void : err(` INFO] ${message}`))
-export const warn = (message: string) => err(` WARN] ${message}`)
-export { out }
+export const log = (message: string) => (globals.quiet ? Effect.void : info(message))
+export { out, warn }
 
 /** The cluster's scheduler, as `aurora_admin` reaches it (unknown cluster = exit 1). */
 export const admin = (cluster: string) =>

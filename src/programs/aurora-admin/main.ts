@@ -1,4 +1,5 @@
 /** `aurora-admin` (client-config.md §1.8): cluster administration commands. */
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -57,7 +58,15 @@ const program = cli([process.argv[0], process.argv[1], ...args]).pipe(
       }
     })
   ),
-  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
+  Effect.provide(
+    Layer.mergeAll(
+      NodeFileSystem.layer,
+      NodePath.layer,
+      NodeTerminal.layer,
+      // `-l` (ssh user) and `-L` (tunnels) are different options, as in the original
+      CliConfig.layer({ isCaseSensitive: true })
+    )
+  )
 )
 
 Effect.runPromise(

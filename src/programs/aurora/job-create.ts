@@ -7,13 +7,14 @@ import * as Schema from "effect/Schema"
 import { parseTaskInstance, pyList } from "../../domain/client/index.ts"
 import { clusterKeyToString } from "../../domain/config/index.ts"
 import { ACTIVE_STATES, JobConfiguration, type ScheduledTask } from "../../domain/model/index.ts"
+import { withHooks } from "./hooks.ts"
 import { loadForScheduler } from "./load.ts"
 import { checkResponse, jobUrl, schedulerFor } from "./scheduler.ts"
 import {
   bindOption,
   CliExit,
   EXIT,
-  err,
+  info,
   openBrowser,
   openBrowserOption,
   out,
@@ -54,19 +55,24 @@ const create = Command.make(
         const key = yield* parseClusterJobKey(o.jobKey)
         const spec = clusterKeyToString(key)
         const s = yield* schedulerFor(key.cluster)
-        const { configuration } = yield* loadForScheduler(s, key, o)
+        const { loaded, configuration } = yield* loadForScheduler(s, key, o)
         if (configuration.cronSchedule !== undefined)
           return yield* new CliExit({
             code: EXIT.COMMAND_FAILURE,
             message: 'Cron jobs may only be scheduled with "aurora cron schedule" command'
           })
-        yield* err(` INFO] Creating job ${key.name}`)
-        const resp = yield* s.call("createJob", { description: encodeJob(configuration) })
+        yield* info(`Creating job ${key.name}`)
+        const resp = yield* withHooks(
+          loaded,
+          "create_job",
+          [loaded.job],
+          s.call("createJob", { description: encodeJob(configuration) })
+        )
         yield* checkResponse(resp, "Job creation failed due to error:", EXIT.COMMAND_FAILURE)
         const url = jobUrl(s, key.role, key.environment, key.name)
         if (o.openBrowser) yield* openBrowser(url)
         yield* waitUntil(s, key, o.waitUntil)
-        yield* err(` INFO] Checking status of ${spec}`)
+        yield* info(`Checking status of ${spec}`)
         const tasks = yield* jobTasks(s, key).pipe(Effect.catchAll(() => Effect.succeed([])))
         if (tasks.length === 0)
           return yield* new CliExit({

@@ -54,25 +54,35 @@ export const prettyTaskConfig = (t: TaskConfig): string => {
   return `${JSON.stringify(sortKeys(shown), null, 2)}\n`
 }
 
+/** Runs `$DIFF_VIEWER remote local` on temp files (removed afterwards); its output, or why it failed. */
+const viewDiff = (
+  remote: string,
+  local: string
+): { readonly output: string } | { readonly error: string } => {
+  const dir = mkdtempSync(join(tmpdir(), "aurora-diff-"))
+  try {
+    writeFileSync(join(dir, "remote"), remote)
+    writeFileSync(join(dir, "local"), local)
+    const viewer = (process.env.DIFF_VIEWER || "diff").split(/\s+/).filter((w) => w !== "")
+    const r = spawnSync(viewer[0], [...viewer.slice(1), join(dir, "remote"), join(dir, "local")], {
+      encoding: "utf8"
+    })
+    if (r.error || (r.status !== 0 && r.status !== 1))
+      return {
+        error: `Error running diff command ${viewer.join(" ")}: ${r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`)}`
+      }
+    return { output: r.stdout }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const runDiff = (remote: string, local: string): Effect.Effect<string, CliExit> =>
-  Effect.gen(function* () {
-    const dir = mkdtempSync(join(tmpdir(), "aurora-diff-"))
-    try {
-      writeFileSync(join(dir, "remote"), remote)
-      writeFileSync(join(dir, "local"), local)
-      const viewer = (process.env.DIFF_VIEWER || "diff").split(/\s+/).filter((w) => w !== "")
-      const r = spawnSync(viewer[0], [...viewer.slice(1), join(dir, "remote"), join(dir, "local")], {
-        encoding: "utf8"
-      })
-      if (r.error || (r.status !== 0 && r.status !== 1))
-        return yield* new CliExit({
-          code: EXIT.COMMAND_FAILURE,
-          message: `Error running diff command ${viewer.join(" ")}: ${r.error?.message ?? r.stderr.trim() ?? `exit ${r.status}`}`
-        })
-      return r.stdout
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+  Effect.suspend(() => {
+    const r = viewDiff(remote, local)
+    return "error" in r
+      ? Effect.fail(new CliExit({ code: EXIT.COMMAND_FAILURE, message: r.error }))
+      : Effect.succeed(r.output)
   })
 
 const diff = Command.make(

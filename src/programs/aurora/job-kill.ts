@@ -71,11 +71,12 @@ const killInstances = (
       return yield* new CliExit({ code: EXIT.ARGS, message: `argument --batch-size: must be at least 1` })
     if (o.noBatching) {
       const resp = yield* killTasks(s, key, requested, o.message)
-      yield* checkResponse(resp, `Kill of instances ${pyList(requested ?? [])} failed with error:`)
+      const which = requested ? pyList(requested) : "(all)"
+      yield* checkResponse(resp, `Kill of instances ${which} failed with error:`)
       if (!(yield* waitKilled(s, key, requested)))
         return yield* new CliExit({
           code: EXIT.TIMEOUT,
-          message: `Instances ${pyList(requested ?? [])} were not killed in time`
+          message: `Instances ${which} were not killed in time`
         })
       return
     }

@@ -8,7 +8,16 @@ import { type ClusterJobKey, clusterKeyToString } from "../../domain/config/inde
 import { ACTIVE_STATES } from "../../domain/model/index.ts"
 import { batchSizeOption, maxTotalFailuresOption, strictOption } from "./job-kill.ts"
 import { checkResponse, jobUrl, type Scheduler, schedulerFor } from "./scheduler.ts"
-import { CliExit, EXIT, err, openBrowser, openBrowserOption, out, parseArg, verboseOption } from "./shared.ts"
+import {
+  CliExit,
+  EXIT,
+  info,
+  openBrowser,
+  openBrowserOption,
+  out,
+  parseArg,
+  verboseOption
+} from "./shared.ts"
 import { jobKeyOf, jobTasks } from "./wait.ts"
 
 /**
@@ -24,9 +33,10 @@ const watch = (
   intervalSecs: number
 ): Effect.Effect<ReadonlyArray<number>, CliExit> =>
   Effect.gen(function* () {
-    yield* err(` INFO] Watching instances: ${pyList(ids)}`)
+    yield* info(`Watching instances: ${pyList(ids)}`)
     const seen = new Map<number, { taskId: string; since: number }>()
     const done = new Map<number, boolean>()
+    let lastNote: string | undefined
     for (;;) {
       const running = yield* jobTasks(s, key, { statuses: ["RUNNING"], instances: ids })
       const now = yield* Clock.currentTimeMillis
@@ -36,16 +46,20 @@ const watch = (
         const first = seen.get(id)
         if (first === undefined) seen.set(id, { taskId: t.assignedTask.taskId, since: now })
         else if (first.taskId !== t.assignedTask.taskId) {
-          yield* err(` INFO] Instance ${id} is unhealthy: it restarted again`)
+          yield* info(`Instance ${id} is unhealthy: it restarted again`)
           done.set(id, false)
         }
         const since = seen.get(id)?.since ?? now
         if (!done.has(id) && now - since >= watchSecs * 1000) {
-          yield* err(` INFO] Instance ${id} has been up and healthy for at least ${watchSecs} seconds`)
+          yield* info(`Instance ${id} has been up and healthy for at least ${watchSecs} seconds`)
           done.set(id, true)
         }
       }
       if (done.size === ids.length) return ids.filter((id) => done.get(id) === false)
+      const waiting = ids.filter((id) => !seen.has(id) && !done.has(id))
+      const note = waiting.length > 0 ? `Waiting for instances ${pyList(waiting)} to be RUNNING` : undefined
+      if (note !== undefined && note !== lastNote) yield* info(note)
+      lastNote = note
       yield* Effect.sleep(Duration.seconds(intervalSecs))
     }
   })
@@ -108,7 +122,7 @@ const restart = Command.make(
         let totalFailures = 0
         while (work.length > 0) {
           const batch = work.splice(0, o.batchSize)
-          yield* err(` INFO] Restarting instances: ${pyList(batch)}`)
+          yield* info(`Restarting instances: ${pyList(batch)}`)
           const resp = yield* s.call("restartShards", { job: jobKeyOf(key), shardIds: batch })
           yield* checkResponse(
             resp,

@@ -14,8 +14,15 @@ import {
 } from "../../domain/client/index.ts"
 import { type ClusterJobKey, clusterKeyToString } from "../../domain/config/index.ts"
 import type { ScheduledTask } from "../../domain/model/index.ts"
-import { checkResponse, findCluster, jobUrl, loadClusters, schedulerFor } from "./scheduler.ts"
-import { CliExit, EXIT, openBrowser, out, parseArg, verboseOption, writeJsonOption } from "./shared.ts"
+import {
+  checkResponse,
+  findCluster,
+  jobUrl,
+  loadClusters,
+  type Scheduler,
+  schedulerFor
+} from "./scheduler.ts"
+import { CliExit, EXIT, openBrowser, out, parseArg, verboseOption, warn, writeJsonOption } from "./shared.ts"
 import { jobTasks } from "./wait.ts"
 
 const byPath = (a: ClusterJobKey, b: ClusterJobKey) =>
@@ -30,12 +37,26 @@ export const expandWildcard = (
       yield* findCluster(k.cluster)
       return [{ cluster: k.cluster, role: k.role, environment: k.environment, name: k.name }]
     }
+    const wildCluster = /[*?[]/.test(k.cluster)
     const clusters = [...(yield* loadClusters()).keys()].filter((c) => fnmatch(k.cluster, c)).sort()
     const found: Array<ClusterJobKey> = []
     for (const cluster of clusters) {
-      const s = yield* schedulerFor(cluster)
       const wildRole = /[*?[]/.test(k.role)
-      const resp = yield* s.call("getJobs", wildRole ? {} : { ownerRole: k.role })
+      // Across a cluster pattern, one cluster that cannot be reached (the built-in devcluster when
+      // it is not running) is skipped with a warning instead of holding the command for minutes.
+      const resp = yield* schedulerFor(cluster)
+        .pipe(
+          Effect.flatMap((s) =>
+            s.call("getJobs", wildRole ? {} : { ownerRole: k.role }, wildCluster ? { maximumWaitMs: 0 } : {})
+          )
+        )
+        .pipe(
+          Effect.catchIf(
+            (e) => wildCluster && (e.code === EXIT.TIMEOUT || e.code === EXIT.NETWORK_ERROR),
+            (e) => Effect.as(warn(`Skipping cluster ${cluster}: ${e.message}`), undefined)
+          )
+        )
+      if (resp === undefined) continue
       yield* checkResponse(resp, `Error retrieving jobs of cluster ${cluster}:`)
       for (const c of resp.result?.getJobsResult.configs ?? []) {
         const job = { cluster, role: c.key.role, environment: c.key.environment, name: c.key.name }
@@ -57,8 +78,10 @@ const status = Command.make(
         const spec = `${k.cluster}/${k.role}/${k.environment}/${k.name}`
         const jobs = yield* expandWildcard(k)
         const found: Array<{ key: ClusterJobKey; tasks: ReadonlyArray<ScheduledTask> }> = []
+        const schedulers = new Map<string, Scheduler>()
         for (const key of jobs) {
-          const s = yield* schedulerFor(key.cluster)
+          const s = schedulers.get(key.cluster) ?? (yield* schedulerFor(key.cluster))
+          schedulers.set(key.cluster, s)
           const tasks = yield* jobTasks(s, key)
           if (tasks.length > 0) found.push({ key, tasks })
         }

@@ -15,13 +15,13 @@ import {
   bindOption,
   CliExit,
   EXIT,
-  err,
   out,
   parseBindings,
   parseClusterJobKey,
   readJsonOption,
   readSource,
-  verboseOption
+  verboseOption,
+  warn
 } from "./shared.ts"
 
 const loadError = (message: string, code: number) =>
@@ -51,7 +51,7 @@ const inspect = Command.make(
       const source = yield* readSource(config, readJson, host)
       const loaded = loadJob({ source, key, bindings }, host)
       if (Either.isLeft(loaded)) return yield* loadError(loaded.left.message, loaded.left.exitCode)
-      for (const w of loaded.right.warnings) yield* err(`WARN] ${w}`)
+      for (const w of loaded.right.warnings) yield* warn(`${w}`)
       const job = loaded.right.job
       if (raw) {
         const conf = toJobConfiguration(job, localUser())

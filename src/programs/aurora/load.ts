@@ -11,7 +11,7 @@ import {
 import type { JobConfiguration } from "../../domain/model/index.ts"
 import { localUser, nodeHost } from "../../layers/config/nodeHost.ts"
 import { checkResponse, type Scheduler } from "./scheduler.ts"
-import { CliExit, EXIT, err, parseBindings, readSource } from "./shared.ts"
+import { CliExit, EXIT, parseBindings, readSource, warn } from "./shared.ts"
 
 export interface LoadOptions {
   readonly config: string
@@ -60,7 +60,7 @@ export const loadForScheduler = (
     const tiers = tiersResp.result ? tiersOf(tiersResp.result.getTierConfigResult) : undefined
     const loaded = loadJob({ source, key, bindings, ...(tiers ? { tiers } : {}) }, host)
     if (Either.isLeft(loaded)) return yield* loadError(loaded.left.message, loaded.left.exitCode)
-    for (const w of loaded.right.warnings) yield* err(`WARN] ${w}`)
+    for (const w of loaded.right.warnings) yield* warn(`${w}`)
     const conf = toJobConfiguration(loaded.right.job, localUser())
     if (Either.isLeft(conf)) return yield* loadError(conf.left.message, conf.left.exitCode)
     return { loaded: loaded.right, configuration: conf.right }

@@ -1,4 +1,5 @@
 /** The `aurora` client. One file per noun group; this file only wires them together. */
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -29,6 +30,7 @@ const ALIASES: Record<string, ReadonlyArray<string>> = {
   list_jobs: ["job", "list"],
   get_quota: ["quota", "get"],
   run: ["task", "run"],
+  ssh: ["task", "ssh"],
   open: ["job", "open"],
   diff: ["job", "diff"],
   inspect: ["job", "inspect"],
@@ -79,7 +81,15 @@ const program = cli([process.argv[0], process.argv[1], ...rewritten]).pipe(
     })
   ),
   // only what @effect/cli needs (not all of NodeContext: fewer modules to load at start-up)
-  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
+  Effect.provide(
+    Layer.mergeAll(
+      NodeFileSystem.layer,
+      NodePath.layer,
+      NodeTerminal.layer,
+      // `-l` (ssh user) and `-L` (tunnels) are different options, as in the original
+      CliConfig.layer({ isCaseSensitive: true })
+    )
+  )
 )
 
 Effect.runPromise(

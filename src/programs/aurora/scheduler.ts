@@ -25,18 +25,23 @@ import { BYPASS_LEADER_REDIRECT_HEADER, type ResponseCode } from "../../domain/m
 import { discoverScheduler } from "../../layers/coordinator/discovery.ts"
 import type { SchedulerRpcs } from "../../services/SchedulerApi.ts"
 import { apiUrl, SchedulerClient } from "../../services/SchedulerClient.ts"
-import { CliExit, EXIT, err } from "./shared.ts"
+import { CliExit, debug, EXIT, err, info, warn } from "./shared.ts"
 
 type Rpcs = RpcGroup.Rpcs<typeof SchedulerRpcs>
 export type RpcTag = Rpcs["_tag"]
 export type RpcPayload<T extends RpcTag> = Rpc.PayloadConstructor<Rpc.ExtractTag<Rpcs, T>>
 export type RpcSuccess<T extends RpcTag> = Rpc.Success<Rpc.ExtractTag<Rpcs, T>>
 
+/** The built-in devcluster objects (not from a clusters.json), for a hint when they cannot be reached. */
+const BUILTIN = new WeakSet<Cluster>()
+
 /** Every configured cluster, plus the built-in `devcluster` unless a file defines one. */
 export const loadClusters = (code: number = EXIT.INVALID_CONFIGURATION) =>
   Effect.gen(function* () {
     const home = homedir()
-    const lists: Array<ReadonlyArray<Cluster>> = [[builtinDevcluster(devclusterDir(process.env, home))]]
+    const builtin = builtinDevcluster(devclusterDir(process.env, home))
+    BUILTIN.add(builtin)
+    const lists: Array<ReadonlyArray<Cluster>> = [[builtin]]
     for (const file of clustersFiles(process.env, home)) {
       if (!existsSync(file)) continue
       let text: string
@@ -69,7 +74,11 @@ export interface Scheduler {
   /** Base for web links: `proxy_url`, else the scheduler's base. */
   readonly webBase: string
   /** One RPC with the retry rules; failures end the command (exit 7, 9, 20 or 30). */
-  readonly call: <T extends RpcTag>(tag: T, payload: RpcPayload<T>) => Effect.Effect<RpcSuccess<T>, CliExit>
+  readonly call: <T extends RpcTag>(
+    tag: T,
+    payload: RpcPayload<T>,
+    options?: { readonly maximumWaitMs?: number }
+  ) => Effect.Effect<RpcSuccess<T>, CliExit>
 }
 
 export interface ConnectOptions {
@@ -83,7 +92,11 @@ const maximumWaitMs = (): number | undefined => {
   return Number.isFinite(v) && v > 0 ? v * 1000 : undefined
 }
 
+/** `-v`/`--verbose` anywhere in argv turns on DEBUG lines (spec §0.1). */
+const verbose = process.argv.slice(2).some((a) => a === "-v" || a === "--verbose")
+
 const ATTEMPT_TIMEOUT = Duration.seconds(60)
+const ATTEMPT_TIMED_OUT = { message: "no answer within 60 seconds" }
 const DISCOVERY_WINDOW_MS = 60_000
 
 /** `http(s)://host:port` of the cluster's scheduler: the direct URI, or the leader in ZooKeeper. */
@@ -114,7 +127,7 @@ const resolveBase = (cluster: Cluster): Effect.Effect<string, CliExit> =>
           message: `Could not find the scheduler of cluster ${cluster.name} in ZooKeeper ${loc.zk} at ${loc.path}: ${found.left}`
         })
       yield* err(
-        `WARN] Looking for the scheduler of ${cluster.name} in ZooKeeper: ${found.left}, retrying...`
+        ` WARN] Looking for the scheduler of ${cluster.name} in ZooKeeper: ${found.left}, retrying...`
       )
       yield* Effect.sleep(Duration.seconds(5))
     }
@@ -151,6 +164,7 @@ const classify = (
   const failure = Cause.failureOption(cause)
   if (Option.isNone(failure)) return { _tag: "Fatal", message: Cause.pretty(cause).split("\n")[0] }
   const e = failure.value
+  if (e === ATTEMPT_TIMED_OUT) return { _tag: "TimedOut", message: ATTEMPT_TIMED_OUT.message }
   const status = statusOf(e)
   if (status === 401 || status === 403) return { _tag: "AuthFailed", message: `HTTP ${status}` }
   if (status !== undefined) return { _tag: "TransportFailed", message: `HTTP ${status}` }
@@ -183,19 +197,24 @@ export const connect = (
     const rediscover = Effect.gen(function* () {
       const fresh = yield* Effect.option(resolveBase(cluster))
       if (Option.isSome(fresh) && fresh.value !== current.base) {
-        yield* err(` INFO] The scheduler of ${cluster.name} is now at ${fresh.value}`)
+        yield* info(`The scheduler of ${cluster.name} is now at ${fresh.value}`)
         current = yield* build(fresh.value)
       }
     })
     const limit = maximumWaitMs()
-    const call = <T extends RpcTag>(tag: T, payload: RpcPayload<T>): Effect.Effect<RpcSuccess<T>, CliExit> =>
+    const call = <T extends RpcTag>(
+      tag: T,
+      payload: RpcPayload<T>,
+      callOptions: { readonly maximumWaitMs?: number } = {}
+    ): Effect.Effect<RpcSuccess<T>, CliExit> =>
       Effect.gen(function* () {
         const started = yield* Clock.currentTimeMillis
         for (;;) {
+          if (verbose) yield* debug(`${tag} ${JSON.stringify(payload)} -> ${apiUrl(current.base)}`)
           const exit = yield* current.rpc[tag](payload).pipe(
             Effect.timeoutFail({
               duration: ATTEMPT_TIMEOUT,
-              onTimeout: () => ({ message: "timed out waiting for an answer" })
+              onTimeout: () => ATTEMPT_TIMED_OUT
             }),
             Effect.exit
           )
@@ -221,15 +240,19 @@ export const connect = (
             attempt = c
           }
           const now = yield* Clock.currentTimeMillis
-          const decision = decideRetry(tag, attempt, now - started, limit)
+          const decision = decideRetry(tag, attempt, now - started, callOptions.maximumWaitMs ?? limit)
           if (decision._tag === "Fail") {
-            const where = attempt._tag === "Answered" ? "" : ` (scheduler at ${apiUrl(current.base)})`
+            const where =
+              attempt._tag === "Answered"
+                ? ""
+                : ` (scheduler at ${apiUrl(current.base)}${BUILTIN.has(cluster) ? "; the built-in devcluster: is `npm start` running?" : ""})`
             return yield* new CliExit({ code: decision.exitCode, message: `${decision.message}${where}` })
           }
           if (decision._tag === "Retry") {
-            yield* err(`WARN] ${decision.warning}`)
+            yield* warn(`${decision.warning}`)
             yield* Effect.sleep(Duration.millis(decision.afterMs))
-            if (discovered && attempt._tag === "TransportFailed") yield* rediscover
+            if (discovered && (attempt._tag === "TransportFailed" || attempt._tag === "TimedOut"))
+              yield* rediscover
           }
         }
       })
@@ -259,7 +282,7 @@ export const detailMessages = (resp: AnyResponse): string =>
 export const checkResponse = (resp: AnyResponse, headline: string, code: number = EXIT.API_ERROR) =>
   Effect.gen(function* () {
     if (resp.responseCode === "OK") {
-      for (const d of resp.details) if (d.message !== "") yield* err(` INFO] ${d.message}`)
+      for (const d of resp.details) if (d.message !== "") yield* info(`${d.message}`)
       return
     }
     const lines = [headline, `\t${detailMessages(resp)}`]

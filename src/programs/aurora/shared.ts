@@ -123,3 +123,8 @@ export const parseArg = <A>(what: string, text: string, parse: (t: string) => Ei
       ),
     onRight: (a) => Effect.succeed(a)
   })
+
+/** Log lines on stderr, with the original's padded level names. */
+export const info = (message: string) => err(` INFO] ${message}`)
+export const warn = (message: string) => err(` WARN] ${message}`)
+export const debug = (message: string) => err(`DEBUG] ${message}`)

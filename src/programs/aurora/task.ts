@@ -59,6 +59,51 @@ const capture = (file: string, args: ReadonlyArray<string>) =>
     return Effect.sync(() => child.kill("SIGTERM"))
   })
 
+const sshUserOption = Options.text("ssh-user").pipe(
+  Options.withAlias("l"),
+  Options.optional,
+  Options.withDescription("ssh as this user (default: the job's role)")
+)
+const sshOptionsOption = Options.text("ssh-options").pipe(
+  Options.optional,
+  Options.withDescription("Extra ssh options")
+)
+const executorSandboxOption = Options.boolean("executor-sandbox").pipe(
+  Options.withDescription("Use the executor's directory instead of the task's sandbox")
+)
+const words = (o: Option.Option<string>) =>
+  Option.isSome(o) ? o.value.split(/\s+/).filter((w) => w !== "") : []
+
+/** The live tasks of an instance spec (sorted by instance) and where their sandboxes are. */
+const liveTasks = (instanceSpec: string) =>
+  Effect.gen(function* () {
+    const spec = yield* parseArg("INSTANCE_SPEC", instanceSpec, parseInstanceSpec)
+    const s = yield* schedulerFor(spec.job.cluster)
+    const { slave_root: root, slave_run_directory: runDir } = s.cluster
+    if (root === undefined || runDir === undefined)
+      return yield* new CliExit({
+        code: EXIT.INVALID_CONFIGURATION,
+        message: `Cluster ${s.cluster.name} needs slave_root and slave_run_directory in clusters.json to find sandboxes`
+      })
+    const resp = yield* s.call("getTasksStatus", {
+      query: {
+        jobKeys: [jobKeyOf(spec.job)],
+        statuses: [...LIVE_STATES],
+        ...(spec.instances ? { instanceIds: spec.instances } : {})
+      }
+    })
+    yield* checkResponse(resp, `Error querying tasks of ${clusterKeyToString(spec.job)}:`)
+    const tasks = [...(resp.result?.scheduleStatusResult.tasks ?? [])].sort(
+      (a, b) => a.assignedTask.instanceId - b.assignedTask.instanceId
+    )
+    if (tasks.length === 0)
+      return yield* new CliExit({
+        code: EXIT.INVALID_PARAMETER,
+        message: `No live tasks found for ${instanceSpec}`
+      })
+    return { spec, root, runDir, tasks }
+  })
+
 const run = Command.make(
   "run",
   {
@@ -69,49 +114,17 @@ const run = Command.make(
       Options.withDefault(1),
       Options.withDescription("Instances to run the command on at once")
     ),
-    sshUser: Options.text("ssh-user").pipe(
-      Options.withAlias("l"),
-      Options.optional,
-      Options.withDescription("ssh as this user (default: the job's role)")
-    ),
-    sshOptions: Options.text("ssh-options").pipe(
-      Options.optional,
-      Options.withDescription("Extra ssh options")
-    ),
-    executorSandbox: Options.boolean("executor-sandbox").pipe(
-      Options.withDescription("Run in the executor's directory instead of the task's sandbox")
-    ),
+    sshUser: sshUserOption,
+    sshOptions: sshOptionsOption,
+    executorSandbox: executorSandboxOption,
     verbose: verboseOption
   },
   (o) =>
     Effect.scoped(
       Effect.gen(function* () {
-        const spec = yield* parseArg("INSTANCE_SPEC", o.instanceSpec, parseInstanceSpec)
         if (o.threads < 1)
           return yield* new CliExit({ code: EXIT.ARGS, message: "argument --threads: must be at least 1" })
-        const s = yield* schedulerFor(spec.job.cluster)
-        const { slave_root: root, slave_run_directory: runDir } = s.cluster
-        if (root === undefined || runDir === undefined)
-          return yield* new CliExit({
-            code: EXIT.INVALID_CONFIGURATION,
-            message: `Cluster ${s.cluster.name} needs slave_root and slave_run_directory in clusters.json to find sandboxes`
-          })
-        const resp = yield* s.call("getTasksStatus", {
-          query: {
-            jobKeys: [jobKeyOf(spec.job)],
-            statuses: [...LIVE_STATES],
-            ...(spec.instances ? { instanceIds: spec.instances } : {})
-          }
-        })
-        yield* checkResponse(resp, `Error querying tasks of ${clusterKeyToString(spec.job)}:`)
-        const tasks = [...(resp.result?.scheduleStatusResult.tasks ?? [])].sort(
-          (a, b) => a.assignedTask.instanceId - b.assignedTask.instanceId
-        )
-        if (tasks.length === 0)
-          return yield* new CliExit({
-            code: EXIT.INVALID_PARAMETER,
-            message: `No live tasks found for ${o.instanceSpec}`
-          })
+        const { spec, root, runDir, tasks } = yield* liveTasks(o.instanceSpec)
         const isLocal = isLocalHost()
         yield* Effect.forEach(
           tasks,
@@ -126,9 +139,7 @@ const run = Command.make(
                 : yield* capture("ssh", [
                     "-n",
                     "-q",
-                    ...(Option.isSome(o.sshOptions)
-                      ? o.sshOptions.value.split(/\s+/).filter((w) => w !== "")
-                      : []),
+                    ...words(o.sshOptions),
                     `${Option.getOrElse(o.sshUser, () => spec.job.role)}@${host}`,
                     command
                   ])
@@ -141,7 +152,87 @@ const run = Command.make(
     )
 ).pipe(Command.withDescription("Run a shell command in the sandbox of each live instance"))
 
+/** Runs a command with the terminal attached; answers its exit code. */
+const interactive = (file: string, args: ReadonlyArray<string>) =>
+  Effect.async<number>((resume) => {
+    const child = spawn(file, args, { stdio: "inherit" })
+    child.on("error", (e) => {
+      process.stderr.write(`${file}: ${e.message}\n`)
+      resume(Effect.succeed(EXIT.COMMAND_FAILURE))
+    })
+    child.on("close", (code) => resume(Effect.succeed(code ?? 1)))
+  })
+
+const ssh = Command.make(
+  "ssh",
+  {
+    instanceSpec: Args.text({ name: "CLUSTER/ROLE/ENV/NAME[/INSTANCE]" }),
+    sshUser: sshUserOption,
+    sshOptions: sshOptionsOption,
+    executorSandbox: executorSandboxOption,
+    tunnels: Options.text("tunnels").pipe(
+      Options.withAlias("L"),
+      Options.repeated,
+      Options.withDescription("PORT:NAME: forward local PORT to the task's port NAME (repeatable)")
+    ),
+    command: Options.text("command").pipe(
+      Options.withAlias("c"),
+      Options.optional,
+      Options.withDescription("Run this command instead of a shell")
+    ),
+    verbose: verboseOption
+  },
+  (o) =>
+    Effect.gen(function* () {
+      if (Option.isSome(o.command) && !/\/\d+$/.test(o.instanceSpec))
+        return yield* new CliExit({
+          code: EXIT.INVALID_PARAMETER,
+          message: "INSTANCE_SPEC must name one instance (CLUSTER/ROLE/ENV/NAME/INSTANCE) with --command"
+        })
+      const { spec, root, runDir, tasks } = yield* Effect.scoped(liveTasks(o.instanceSpec)).pipe(
+        Effect.catchIf(
+          (e) => e.code === EXIT.INVALID_PARAMETER && e.message?.startsWith("No live tasks") === true,
+          () =>
+            Effect.fail(
+              new CliExit({ code: EXIT.INVALID_PARAMETER, message: `Job ${o.instanceSpec} not found` })
+            )
+        )
+      )
+      const t = tasks[0]
+      const host = t.assignedTask.slaveHost ?? "localhost"
+      const tunnels: Array<string> = []
+      for (const tunnel of o.tunnels) {
+        const m = /^(\d+):([\w\-./]+)$/.exec(tunnel)
+        const port = m ? t.assignedTask.assignedPorts[m[2]] : undefined
+        if (!m || port === undefined)
+          return yield* new CliExit({
+            code: EXIT.INVALID_PARAMETER,
+            message: `Invalid tunnel ${tunnel}: expected PORT:NAME with NAME one of the task's ports (${Object.keys(t.assignedTask.assignedPorts).join(", ") || "none"})`
+          })
+        tunnels.push("-L", `${m[1]}:${host}:${port}`)
+      }
+      const local = isLocalHost()(host)
+      const sandbox = sandboxPath(root, runDir, t.assignedTask.taskId, o.executorSandbox, local)
+      const command = `cd ${sandbox};${Option.match(o.command, {
+        onNone: () => "bash",
+        onSome: (c) => substituteTask(c, t)
+      })}`
+      // On this machine there is nothing to log into: the shell runs here, in the sandbox.
+      const code =
+        local && tunnels.length === 0
+          ? yield* interactive("bash", ["-c", command])
+          : yield* interactive("ssh", [
+              "-t",
+              ...words(o.sshOptions),
+              ...tunnels,
+              `${Option.getOrElse(o.sshUser, () => spec.job.role)}@${host}`,
+              command
+            ])
+      if (code !== 0) return yield* new CliExit({ code })
+    })
+).pipe(Command.withDescription("Open a shell (or run --command) in an instance's sandbox"))
+
 export const taskCommand = Command.make("task").pipe(
   Command.withDescription("Work with the tasks of a job"),
-  Command.withSubcommands([run])
+  Command.withSubcommands([run, ssh])
 )

@@ -11,7 +11,7 @@ import {
 } from "../../domain/model/index.ts"
 import { checkResponse, type Scheduler } from "./scheduler.ts"
 import type { CliExit } from "./shared.ts"
-import { err } from "./shared.ts"
+import { info } from "./shared.ts"
 
 export const MIN_POLL_MS = 2_000
 export const MAX_POLL_MS = 150_000
@@ -56,7 +56,7 @@ export const pollUntil = <A>(options: {
       const a = yield* options.poll
       if (options.done(a)) return true
       const note = options.progress?.(a)
-      if (note !== undefined && note !== last) yield* err(` INFO] ${note}`)
+      if (note !== undefined && note !== last) yield* info(`${note}`)
       last = note
       if (options.withTimeout && interval >= MAX_POLL_MS) return false
       yield* Effect.sleep(Duration.millis(interval))

@@ -69,6 +69,29 @@ describe("aurora job create", () => {
     expect(fake.calls.filter((c) => c.tag === "createJob").length).toBe(before)
   })
 
+  it("a .aurora pre hook can veto the creation (exit 1, a clear message, nothing created)", async () => {
+    const hooked = cli.write(
+      "hooked.aurora",
+      `class Guard(object):
+  def pre_create_job(self, config):
+    return config.name().get() != 'blocked'
+hooks = [Guard()]
+t = SimpleTask('p', 'sleep 10')
+base = Service(cluster = 'test', role = 'r', environment = 'devel', task = t, enable_hooks = True)
+jobs = [base(name = 'blocked'), base(name = 'fine')]
+`
+    )
+    const blocked = await cli.aurora("job", "create", "test/r/devel/blocked", hooked)
+    expect(blocked.code).toBe(1)
+    expect(blocked.stderr).toContain("Pre hooks stopped call to create_job")
+    expect(blocked.stderr).not.toMatch(/\n\s+at /)
+    expect(
+      fake.calls.some((c) => c.tag === "createJob" && c.payload.description.key.name === "blocked")
+    ).toBe(false)
+    const fine = await cli.aurora("job", "create", "test/r/devel/fine", hooked)
+    expect(fine.code).toBe(0)
+  })
+
   it("--wait-until RUNNING waits, saying which instances are not running yet", async () => {
     fake.state.newTaskStatus = "PENDING"
     const slow = cli.write("slow.aurora", HELLO.replaceAll("'hello'", "'slow'"))
@@ -124,6 +147,10 @@ describe("aurora job status / list", () => {
     expect(list.stdout).toBe("test/www-data/devel/hello\ntest/www-data/devel/slow\n")
     const glob = await cli.aurora("job", "list", "t*/*/devel/s*")
     expect(glob.stdout).toBe("test/www-data/devel/slow\n")
+    // across every cluster, the unreachable one is skipped with a warning, at once
+    const all = await cli.aurora("job", "list", "*/www-data/devel/slow")
+    expect(all.stdout).toContain("test/www-data/devel/slow\n")
+    expect(all.stderr).toContain("Skipping cluster down")
     const wild = await cli.aurora("status", "test/www-data/*/sl?w")
     expect(wild.stdout).toContain("name: slow, instance: 2")
     expect(wild.stdout).not.toContain("name: hello")
@@ -196,6 +223,19 @@ describe("aurora job kill / killall", () => {
     const again = await cli.aurora("job", "killall", "test/www-data/devel/slow")
     expect(again.code).toBe(6)
     expect(again.stderr).toContain("No tasks to kill found for job test/www-data/devel/slow")
+  })
+})
+
+describe("aurora job killall --no-batching", () => {
+  it("kills every instance with one call", async () => {
+    const r = await cli.aurora("job", "killall", "test/www-data/devel/hello", "--no-batching")
+    expect(r.stdout).toBe("Job killall succeeded\n")
+    expect(r.code).toBe(0)
+    expect(fake.calls.filter((c) => c.tag === "killTasks").at(-1)?.payload).toEqual({
+      job: { role: "www-data", environment: "devel", name: "hello" }
+    })
+    const left = await cli.aurora("job", "killall", "test/www-data/devel/hello")
+    expect(left.code).toBe(6)
   })
 })
 

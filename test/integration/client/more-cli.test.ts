@@ -205,6 +205,48 @@ describe("aurora task run", () => {
   })
 })
 
+describe("aurora task ssh", () => {
+  it("runs --command in the sandbox of one instance on this machine, exit code passed on", async () => {
+    const r = await cli.aurora(
+      "task",
+      "ssh",
+      "test/www-data/devel/hello/1",
+      "-c",
+      "basename $(dirname $(pwd)); exit 3"
+    )
+    expect(r.stdout).toBe("latest\n")
+    expect(r.code).toBe(3)
+  })
+
+  it("ssh to other hosts with tunnels to the task's ports; bad tunnels and specs are exit 6", async () => {
+    const t = helloTasks().find((x) => x.assignedTask.instanceId === 0 && x.status === "RUNNING")!
+    const env = { PATH: `${join(cli.dir, "bin")}:${process.env.PATH}` }
+    const r = await cli.run(
+      "aurora",
+      ["ssh", "test/www-data/devel/hello/0", "-L", "8080:http", "-l", "me"],
+      env
+    )
+    expect(r.code).toBe(0)
+    expect(r.stdout.split("\n").slice(0, 5)).toEqual([
+      "arg: -t",
+      "arg: -L",
+      `arg: 8080:far.example:${t.assignedTask.assignedPorts.http}`,
+      "arg: me@far.example",
+      `arg: cd ${join(cli.dir, "agent")}/slaves/*/frameworks/*/executors/thermos-${t.assignedTask.taskId}/runs/latest/sandbox;bash`
+    ])
+    const [tunnel, noInstance, missing] = await Promise.all([
+      cli.run("aurora", ["task", "ssh", "test/www-data/devel/hello/0", "-L", "8080:nope"], env),
+      cli.aurora("task", "ssh", "test/www-data/devel/hello", "-c", "ls"),
+      cli.aurora("task", "ssh", "test/www-data/devel/nope")
+    ])
+    expect(tunnel.code).toBe(6)
+    expect(tunnel.stderr).toContain("Invalid tunnel 8080:nope")
+    expect(noInstance.code).toBe(6)
+    expect(missing.code).toBe(6)
+    expect(missing.stderr).toContain("Job test/www-data/devel/nope not found")
+  })
+})
+
 describe("aurora-admin", () => {
   it("set_quota converts sizes to MB; bad units and wrong argument counts exit 1", async () => {
     const [ok, unit, count] = await Promise.all([

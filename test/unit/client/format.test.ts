@@ -180,6 +180,9 @@ describe("RPC retry rules (client-config.md §0.3)", () => {
     })
     expect(decideRetry("getQuota", transport, 20_000, 20_000)).toMatchObject({ _tag: "Fail", exitCode: 9 })
   })
+  it("timeouts are retried for every call", () => {
+    expect(decideRetry("createJob", { _tag: "TimedOut", message: "slow" }, 0)._tag).toBe("Retry")
+  })
   it("authentication failures end with exit 30", () => {
     expect(decideRetry("getQuota", { _tag: "AuthFailed", message: "HTTP 401" }, 0)).toMatchObject({
       _tag: "Fail",
