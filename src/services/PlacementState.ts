@@ -26,6 +26,14 @@ export interface AgentTask {
   readonly agentId: string
 }
 
+/** One task placed by a scheduling attempt. */
+export interface Assignment {
+  readonly taskId: string
+  readonly host: string
+  readonly agentId: string
+  readonly ports: Readonly<Record<string, number>>
+}
+
 export class AggregateUnavailable extends Schema.TaggedError<AggregateUnavailable>()("AggregateUnavailable", {
   job: Schema.String,
   host: Schema.String
@@ -69,6 +77,11 @@ export interface PlacementStateShape {
     agentId: string,
     ports: Readonly<Record<string, number>>
   ) => Effect.Effect<boolean>
+  /**
+   * Optional: the assignments of one scheduling attempt as ONE storage write (Aurora assigns a batch
+   * inside one write); returns the ids assigned. Without it, placement calls `assign` per task.
+   */
+  readonly assignAll?: (assignments: ReadonlyArray<Assignment>) => Effect.Effect<ReadonlySet<string>>
   /** A lifecycle transition placement asks for (LOST after a failed launch, PREEMPTING, DRAINING). */
   readonly transition: (
     taskId: string,

@@ -30,10 +30,11 @@ import {
   updateNearestFit
 } from "../../domain/placement/index.ts"
 import { OfferManager } from "../../services/OfferManager.ts"
-import { PlacementState } from "../../services/PlacementState.ts"
+import { type Assignment, PlacementState } from "../../services/PlacementState.ts"
 import { Preemptor } from "../../services/Preemptor.ts"
 import { TaskScheduler, type TaskSchedulerShape } from "../../services/TaskScheduler.ts"
 import { groupKeyOf } from "./groupKeys.ts"
+import { newMatchCursor } from "./offerStore.ts"
 import { makeLock, makeVetoTally, scheduleAttemptsBlocks } from "./schedulerSupport.ts"
 
 export { scheduleAttemptsBlocks, schedulingVetoes } from "./schedulerSupport.ts"
@@ -128,6 +129,15 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
       }
       return c
     }
+    const assignAll =
+      state.assignAll ??
+      ((list: ReadonlyArray<Assignment>) =>
+        Effect.gen(function* () {
+          const out = new Set<string>()
+          for (const a of list)
+            if (yield* state.assign(a.taskId, a.host, a.agentId, a.ports)) out.add(a.taskId)
+          return out as ReadonlySet<string>
+        }))
     let nextPermitMs = 0
     let attemptsBlocked = 0
 
@@ -192,6 +202,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         const matches: Array<Match> = []
         let exhausted = false
         let best = nearest.get(key)
+        const cursor = newMatchCursor()
         for (const t of tasks) {
           const ik = affinity === undefined ? undefined : instanceKey(config.job, t.instanceId)
           const reserved = ik === undefined ? undefined : updateReservations.get(ik)
@@ -208,14 +219,20 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           }
           // Same config, same skips: once one task finds nothing, the later ones cannot either.
           if (exhausted) continue
-          const offer = yield* offers.firstMatch(key, request, skip, (_, vetoes) => {
-            tally.add(vetoes)
-            const fit = updateNearestFit(best, vetoes, now)
-            if (fit !== best) {
-              best = fit
-              nearest.set(key, fit)
-            }
-          })
+          const offer = yield* offers.firstMatch(
+            key,
+            request,
+            skip,
+            (_, vetoes) => {
+              tally.add(vetoes)
+              const fit = updateNearestFit(best, vetoes, now)
+              if (fit !== best) {
+                best = fit
+                nearest.set(key, fit)
+              }
+            },
+            cursor
+          )
           tally.flush()
           if (offer === undefined) {
             exhausted = true
@@ -226,25 +243,35 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           matches.push({ taskId: t.taskId, offer })
         }
 
-        // Phase B: assign and launch.
+        // Phase B: assign the batch (one write when the state allows it), then launch.
         const launched = new Set<string>()
         const portNames = g.portNames
+        const planned: Array<Assignment & { readonly offerId: string }> = []
         for (const m of matches) {
           const ports = assignPorts(m.offer.offer, portNames, random)
           if (ports._tag !== "Assigned") break
           const { host, agentId } = m.offer.offer
-          const ok = yield* state.assign(m.taskId, host, agentId, ports.ports)
-          if (!ok) continue
-          launched.add(m.taskId)
+          planned.push({ taskId: m.taskId, host, agentId, ports: ports.ports, offerId: m.offer.offer.id })
+        }
+        const assigned = yield* assignAll(planned)
+        for (const a of planned) {
+          if (!assigned.has(a.taskId)) continue
+          launched.add(a.taskId)
           nearest.delete(key)
-          if (reservations.get(agentId)?.groupKey === key) reservations.delete(agentId)
+          if (reservations.get(a.agentId)?.groupKey === key) reservations.delete(a.agentId)
           const result = yield* Effect.either(
-            offers.launch(m.offer.offer.id, { taskId: m.taskId, config, host, agentId, ports: ports.ports })
+            offers.launch(a.offerId, {
+              taskId: a.taskId,
+              config,
+              host: a.host,
+              agentId: a.agentId,
+              ports: a.ports
+            })
           )
+          // Each task has an offer of its own, so the others still launch.
           if (result._tag === "Left") {
-            yield* Effect.logWarning(`launch of ${m.taskId} failed: ${result.left.message}`)
-            yield* state.transition(m.taskId, "LOST", LAUNCH_FAILED_MESSAGE)
-            break
+            yield* Effect.logWarning(`launch of ${a.taskId} failed: ${result.left.message}`)
+            yield* state.transition(a.taskId, "LOST", LAUNCH_FAILED_MESSAGE)
           }
         }
 
