@@ -22,20 +22,31 @@ import {
 
 const wire = <S extends Schema.Schema.Any>(s: S) => Schema.encodedSchema(s)
 
-export const JobKeyInput = Schema.Struct({
+/**
+ * A payload field typed for callers but not checked by the transport: whatever arrives reaches the
+ * handler, which decodes it with messages naming the field (a transport failure would only say "defect").
+ */
+const unchecked = <S extends Schema.Schema.Any>(_shape: S, identifier: string) =>
+  Schema.declare((_: unknown): _ is Schema.Schema.Type<S> => true, { identifier })
+
+const JobKeyWire = Schema.Struct({
   role: Schema.String,
   environment: Schema.String,
   name: Schema.String
 })
-export type JobKeyInput = typeof JobKeyInput.Type
-export const JobConfigurationInput = wire(JobConfiguration)
+export const JobKeyInput = unchecked(JobKeyWire, "JobKeyInput")
+export type JobKeyInput = typeof JobKeyWire.Type
+export const JobConfigurationInput = unchecked(wire(JobConfiguration), "JobConfigurationInput")
 export type JobConfigurationInput = typeof JobConfigurationInput.Type
-export const TaskQueryInput = wire(TaskQuery)
+export const TaskQueryInput = unchecked(wire(TaskQuery), "TaskQueryInput")
 export type TaskQueryInput = typeof TaskQueryInput.Type
-export const InstanceKeyInput = Schema.Struct({ jobKey: JobKeyInput, instanceId: Schema.Number })
-export const JobUpdateKeyInput = Schema.Struct({ job: JobKeyInput, id: Schema.String })
-export const HostsInput = Schema.Struct({ hostNames: Schema.Array(Schema.String) })
-export const ResourceAggregateInput = wire(ResourceAggregate)
+export const InstanceKeyInput = unchecked(
+  Schema.Struct({ jobKey: JobKeyWire, instanceId: Schema.Number }),
+  "InstanceKeyInput"
+)
+export const JobUpdateKeyInput = Schema.Struct({ job: JobKeyWire, id: Schema.String })
+export const HostsInput = unchecked(Schema.Struct({ hostNames: Schema.Array(Schema.String) }), "HostsInput")
+export const ResourceAggregateInput = unchecked(wire(ResourceAggregate), "ResourceAggregateInput")
 
 /** Aurora's Response with the result shape of one RPC. */
 export const Response = <R extends Schema.Schema.Any>(result: R) =>
@@ -129,7 +140,7 @@ export const ReadOnlyRpcs = RpcGroup.make(
     { job: JobKeyInput },
     Schema.Struct({
       configSummaryResult: Schema.Struct({
-        summary: Schema.Struct({ key: JobKeyInput, groups: Schema.Array(ConfigGroup) })
+        summary: Schema.Struct({ key: JobKeyWire, groups: Schema.Array(ConfigGroup) })
       })
     })
   ),

@@ -94,3 +94,20 @@ export const schedulerLocation = (c: Cluster): Either.Either<SchedulerLocation, 
 /** `Unknown cluster: X. Known clusters: a, b` (exit 3 in the client). */
 export const unknownClusterMessage = (name: string, known: Iterable<string>): string =>
   `Unknown cluster: ${name}. Known clusters: ${[...known].sort().join(", ")}`
+
+/** Where `npm start` keeps the one-machine cluster's state: `$AURORA_DEVCLUSTER_DIR` or `~/.aurora/devcluster`. */
+export const devclusterDir = (env: Readonly<Record<string, string | undefined>>, home: string): string =>
+  env.AURORA_DEVCLUSTER_DIR ? env.AURORA_DEVCLUSTER_DIR : `${home.replace(/\/$/, "")}/.aurora/devcluster`
+
+/**
+ * The built-in `devcluster`: the one-machine cluster of `npm start`, used only when no clusters.json
+ * defines a cluster of that name. Its agent keeps sandboxes under `<dir>/agent`, Mesos-style, with a
+ * `latest` link to each executor's current run.
+ */
+export const builtinDevcluster = (dir: string): Cluster => ({
+  ...DEFAULTS,
+  name: "devcluster",
+  scheduler_uri: "http://127.0.0.1:8081",
+  slave_root: `${dir.replace(/\/$/, "")}/agent`,
+  slave_run_directory: "latest"
+})

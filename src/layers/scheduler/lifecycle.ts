@@ -19,12 +19,15 @@ export interface LifecycleHandle extends SchedulerLifecycleShape {
   readonly setState: (s: LifecycleState) => Effect.Effect<void>
   /** Completes with the reason once shutdown was asked for. */
   readonly awaitShutdown: Effect.Effect<string>
-  readonly self: Endpoint
+  /** This scheduler's advertised address, once its HTTP server is bound. */
+  readonly self: () => Endpoint
+  readonly setSelf: (self: Endpoint) => Effect.Effect<void>
 }
 
 /** The lifecycle's shared state; the HTTP server uses it before the election starts. */
-export const makeLifecycle = (serversetPath: string, self: Endpoint) =>
+export const makeLifecycle = (serversetPath: string) =>
   Effect.gen(function* () {
+    let self: Endpoint = { host: "", port: 0 }
     const state = yield* Ref.make<LifecycleState>("IDLE")
     const dead = yield* Deferred.make<string>()
     const tracker = yield* trackLeader(serversetPath)
@@ -38,7 +41,11 @@ export const makeLifecycle = (serversetPath: string, self: Endpoint) =>
       })
     yield* setState("IDLE").pipe(Effect.zipRight(Metric.set(stateGauges.get("IDLE")!, 1)))
     const handle: LifecycleHandle = {
-      self,
+      self: () => self,
+      setSelf: (endpoint) =>
+        Effect.sync(() => {
+          self = endpoint
+        }),
       state: Ref.get(state),
       leaderStatus: Effect.map(tracker.current, (view) => leaderStatus(view, self)),
       shutdown: (reason) => Deferred.succeed(dead, reason).pipe(Effect.asVoid),
@@ -80,14 +87,17 @@ const describe = (e: unknown): string =>
 export const runLifecycle = (lifecycle: LifecycleHandle, options: RunOptions) =>
   Effect.scoped(
     Effect.gen(function* () {
+      // A shutdown someone asked for (/quitquitquit, commitRecovery) is told apart by its prefix.
+      const requested = Effect.map(lifecycle.awaitShutdown, (reason) => `requested: ${reason}`)
       yield* lifecycle.setState("STORAGE_PREPARED")
-      const candidate = yield* join(options.serversetPath, `${lifecycle.self.host}:${lifecycle.self.port}`)
+      const self = lifecycle.self()
+      const candidate = yield* join(options.serversetPath, `${self.host}:${self.port}`)
       const elected = yield* Effect.raceFirst(
         candidate.awaitLeadership.pipe(
           Effect.as(undefined),
           Effect.catchAll((s) => Effect.succeed(`left the election (${s})`))
         ),
-        lifecycle.awaitShutdown
+        requested
       )
       if (elected !== undefined) return elected
       yield* lifecycle.setState("LEADER_AWAITING_REGISTRATION")
@@ -103,17 +113,14 @@ export const runLifecycle = (lifecycle: LifecycleHandle, options: RunOptions) =>
         if (!registered) return `not registered with the cluster within ${options.maxRegistrationDelayMs} ms`
         yield* leader.activate
         yield* lifecycle.setState("ACTIVE")
-        yield* advertise(
-          options.serversetPath,
-          schedulerMember(lifecycle.self.host, lifecycle.self.port, options.endpointName)
-        )
+        yield* advertise(options.serversetPath, schedulerMember(self.host, self.port, options.endpointName))
         return yield* Effect.never
       }).pipe(
         Effect.catchAllCause((cause) => Effect.succeed(`leader failed: ${describe(Cause.squash(cause))}`))
       )
       return yield* Effect.raceAll([
         term,
-        lifecycle.awaitShutdown,
+        requested,
         candidate.awaitLoss.pipe(Effect.as("leadership lost")),
         Effect.sleep(Duration.millis(options.maxLeadingDurationMs)).pipe(
           Effect.as("led for -max_leading_duration; stepping down so another scheduler takes over")

@@ -10,12 +10,15 @@ import { defaultExecutorCommand, LocalAgent } from "../../layers/cluster/localAg
 const USAGE = `Usage: aurora-agent --work-dir DIR [--port N] [--ip 127.0.0.1] [--hostname NAME] [--rack NAME]
                     [--cpus N] [--mem-mb N] [--disk-mb N] [--ports LO-HI] [--attribute NAME=VALUE]...
                     [--heartbeat-secs N] [--executor-command CMD] [--kill-grace-secs N]
+                    [--kill-tasks-on-exit true|false]
 Serves the Mesos v1 scheduler API for this machine (POST /api/v1/scheduler).
   --work-dir DIR          sandboxes, checkpoints and agent state (required)
   --port N                port to listen on (default 5051; 0 picks a free one)
   --cpus/--mem-mb/--disk-mb  resources offered (default 4 / 4096 / 10240)
   --ports LO-HI           port range offered (default 31000-32000)
   --attribute NAME=VALUE  extra offer attribute (host=<hostname> and rack=<rack> are always there)
+  --kill-tasks-on-exit    stop the tasks too when the agent stops (default false: executors keep
+                          running and a restarted agent follows them again, as a Mesos agent does)
 `
 
 type Parsed = Record<string, Array<string>>
@@ -32,7 +35,8 @@ const FLAGS = new Set([
   "attribute",
   "heartbeat-secs",
   "executor-command",
-  "kill-grace-secs"
+  "kill-grace-secs",
+  "kill-tasks-on-exit"
 ])
 
 const fail = (message: string): never => {
@@ -103,7 +107,11 @@ const main = async () => {
     `aurora-agent ${agent.agentId} serving ${agent.url}/api/v1/scheduler (work dir ${resolve(workDir)})\n`
   )
   // Executors keep running across an agent restart; a new agent process picks them up from the state file.
-  const stop = () => void agent.stop().then(() => process.exit(0))
+  const killOnExit = p["kill-tasks-on-exit"]?.at(-1) === "true"
+  const stop = () =>
+    void (killOnExit ? agent.killAll() : Promise.resolve())
+      .then(() => agent.stop())
+      .then(() => process.exit(0))
   process.on("SIGINT", stop)
   process.on("SIGTERM", stop)
 }

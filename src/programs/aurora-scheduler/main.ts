@@ -3,8 +3,9 @@ import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { logCommand } from "./log-command.ts"
+import { runCommand } from "./run-command.ts"
 
-const command = Command.make("aurora-scheduler").pipe(Command.withSubcommands([logCommand]))
+const command = Command.make("aurora-scheduler").pipe(Command.withSubcommands([runCommand, logCommand]))
 
 const cli = Command.run(command, { name: "aurora-scheduler", version: "0.1.0" })
 

@@ -1,4 +1,4 @@
-/** `aurora job ...` (inspect now; create, kill and friends join later). */
+/** `aurora job ...`: inspect here; the other verbs in job-*.ts. */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
@@ -6,6 +6,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { inspectLines, loadJob, renderJson, toJobConfiguration } from "../../domain/config/index.ts"
 import { localUser, nodeHost } from "../../layers/config/nodeHost.ts"
+import { createCommands } from "./job-create.ts"
+import { diffCommands } from "./job-diff.ts"
+import { killCommands } from "./job-kill.ts"
+import { restartCommands } from "./job-restart.ts"
+import { statusCommands } from "./job-status.ts"
 import {
   bindOption,
   CliExit,
@@ -62,5 +67,12 @@ const inspect = Command.make(
 
 export const jobCommand = Command.make("job").pipe(
   Command.withDescription("Work with jobs"),
-  Command.withSubcommands([inspect])
+  Command.withSubcommands([
+    ...createCommands,
+    ...killCommands,
+    ...restartCommands,
+    ...statusCommands,
+    ...diffCommands,
+    inspect
+  ])
 )

@@ -1,5 +1,6 @@
 /** What every `aurora` verb shares: the config host, common options, exit codes. */
 
+import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
@@ -20,7 +21,14 @@ export const EXIT = {
   ARGS: 2,
   INVALID_CONFIGURATION: 3,
   COMMAND_FAILURE: 4,
-  INVALID_PARAMETER: 6
+  INVALID_COMMAND: 5,
+  INVALID_PARAMETER: 6,
+  NETWORK_ERROR: 7,
+  TIMEOUT: 9,
+  API_ERROR: 10,
+  UNKNOWN_ERROR: 20,
+  AUTH_ERROR: 30,
+  INTERRUPTED: 130
 } as const
 
 export const bindOption = Options.text("bind").pipe(
@@ -72,3 +80,46 @@ export const readSource = (
 
 export const out = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
 export const err = (line: string) => Effect.sync(() => process.stderr.write(`${line}\n`))
+
+/**
+ * Opens `url` in a browser when this machine has one (`$BROWSER`, or xdg-open/open with a display);
+ * never fails the command: the URL is printed by the caller anyway.
+ */
+export const openBrowser = (url: string) =>
+  Effect.sync(() => {
+    const command =
+      process.env.BROWSER ||
+      (process.platform === "darwin"
+        ? "open"
+        : process.env.DISPLAY || process.env.WAYLAND_DISPLAY
+          ? "xdg-open"
+          : undefined)
+    if (command === undefined) return
+    try {
+      const child = spawn(command, [url], { detached: true, stdio: "ignore" })
+      child.on("error", () => {})
+      child.unref()
+    } catch {
+      // no browser after all
+    }
+  })
+
+export const openBrowserOption = Options.boolean("open-browser").pipe(
+  Options.withDescription("Open the job's page in a browser afterwards")
+)
+export const writeJsonOption = Options.boolean("write-json").pipe(Options.withDescription("Print JSON"))
+export const messageOption = Options.text("message").pipe(
+  Options.withAlias("m"),
+  Options.withDescription("A message the scheduler records with the change"),
+  Options.optional
+)
+
+/** Parses with a domain parser; a bad value is an argument error (exit 2) naming the argument. */
+export const parseArg = <A>(what: string, text: string, parse: (t: string) => Either.Either<A, string>) =>
+  Either.match(parse(text), {
+    onLeft: (why) =>
+      Effect.fail(
+        new CliExit({ code: EXIT.ARGS, message: `argument ${what}: invalid value "${text}": ${why}` })
+      ),
+    onRight: (a) => Effect.succeed(a)
+  })

@@ -38,6 +38,8 @@ export interface DevCluster {
   readonly httpPort: number
   readonly observerPort: number
   readonly agentPort: number
+  /** Agents on this machine: the first is this host, the others 127.0.0.2, 127.0.0.3 ... */
+  readonly agents: number
   readonly cpus: number
   readonly memMb: number
   readonly diskMb: number
@@ -135,16 +137,23 @@ export const runDevCluster = (c: DevCluster) =>
         mkdirSync(dir, { recursive: true })
       yield* Console.log(`Data directory: ${paths.root}`)
       yield* initializeLog(paths)
-      const agentUrl = `http://127.0.0.1:${c.agentPort}`
+      const agentUrls = Array.from({ length: c.agents }, (_, i) => `http://127.0.0.1:${c.agentPort + i}`)
       const schedulerUrl = `http://127.0.0.1:${c.httpPort}`
       const observerUrl = `http://127.0.0.1:${c.observerPort}`
-      const agent = yield* startProcess(paths, "agent", "aurora-agent", [
-        `--work-dir=${paths.agent}`,
-        `--port=${c.agentPort}`,
-        `--cpus=${c.cpus}`,
-        `--mem-mb=${c.memMb}`,
-        `--disk-mb=${c.diskMb}`
-      ])
+      const agents = []
+      for (let i = 0; i < c.agents; i++)
+        agents.push(
+          yield* startProcess(paths, i === 0 ? "agent" : `agent${i + 1}`, "aurora-agent", [
+            `--work-dir=${i === 0 ? paths.agent : `${paths.agent}${i + 1}`}`,
+            `--port=${c.agentPort + i}`,
+            "--kill-tasks-on-exit=true",
+            ...(i === 0 ? [] : [`--hostname=127.0.0.${i + 1}`, `--rack=rack-${i + 1}`]),
+            `--ports=${31000 + i * 1000}-${31999 + i * 1000}`,
+            `--cpus=${c.cpus}`,
+            `--mem-mb=${c.memMb}`,
+            `--disk-mb=${c.diskMb}`
+          ])
+        )
       const scheduler = yield* startProcess(paths, "scheduler", "aurora-scheduler", [
         "run",
         "--cluster_name=devcluster",
@@ -153,7 +162,7 @@ export const runDevCluster = (c: DevCluster) =>
         "--hostname=127.0.0.1",
         `--native_log_file_path=${paths.log}`,
         `--backup_dir=${paths.backups}`,
-        `--mesos_master_address=${agentUrl}`,
+        `--mesos_master_address=${agentUrls.join(",")}`,
         "--enable_legacy_constraints=false"
       ])
       const observer = yield* startProcess(paths, "observer", "thermos", [
@@ -162,7 +171,7 @@ export const runDevCluster = (c: DevCluster) =>
         "--ip=127.0.0.1",
         `--port=${c.observerPort}`
       ])
-      const anyExit = Effect.raceAll([watch(agent), watch(scheduler), watch(observer)])
+      const anyExit = Effect.raceAll([...agents.map(watch), watch(scheduler), watch(observer)])
       yield* Console.log("Starting the local agent, the scheduler and the observer ...")
       yield* Effect.raceFirst(
         Effect.all([
@@ -177,7 +186,7 @@ export const runDevCluster = (c: DevCluster) =>
           "Aurora devcluster is up.",
           `  Scheduler (web UI, API): ${schedulerUrl}/scheduler`,
           `  Thermos observer:        ${observerUrl}`,
-          `  Local agent:             ${agentUrl}  (sandboxes under ${paths.agent})`,
+          `  Local agent${c.agents > 1 ? "s" : ""}:${c.agents > 1 ? "            " : "             "}${agentUrls.join(", ")}  (sandboxes under ${paths.agent})`,
           `  Logs:                    ${paths.logs}`,
           "",
           "Try the tutorial's first job (the client knows this cluster as 'devcluster'):",
@@ -189,4 +198,4 @@ export const runDevCluster = (c: DevCluster) =>
       )
       yield* anyExit
     })
-  ).pipe(Effect.onInterrupt(() => Console.log("\nStopped the scheduler, the observer and the local agent.")))
+  ).pipe(Effect.onInterrupt(() => Console.log("\nStopped the scheduler, the observer and the local agents.")))

@@ -27,6 +27,10 @@ const agentPort = Options.integer("agent-port").pipe(
   Options.withDefault(5051),
   Options.withDescription("local agent port (the Mesos v1 scheduler API the scheduler talks to)")
 )
+const agents = Options.integer("agents").pipe(
+  Options.withDefault(1),
+  Options.withDescription("local agents to run (more than one gives several hosts: 127.0.0.2, 127.0.0.3 ...)")
+)
 const cpus = Options.float("cpus").pipe(
   Options.withDefault(4),
   Options.withDescription("CPUs the agent offers")
@@ -42,13 +46,14 @@ const diskMb = Options.integer("disk-mb").pipe(
 
 const start = Command.make(
   "start",
-  { dataDir, httpPort, observerPort, agentPort, cpus, memMb, diskMb },
+  { dataDir, httpPort, observerPort, agentPort, agents, cpus, memMb, diskMb },
   (flags) => {
     const cluster: DevCluster = {
       paths: devClusterPaths(flags.dataDir._tag === "Some" ? flags.dataDir.value : undefined),
       httpPort: flags.httpPort,
       observerPort: flags.observerPort,
       agentPort: flags.agentPort,
+      agents: flags.agents,
       cpus: flags.cpus,
       memMb: flags.memMb,
       diskMb: flags.diskMb
