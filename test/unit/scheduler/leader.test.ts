@@ -7,8 +7,9 @@ import {
   schedulerResourceOffers,
   taskStoreGauges
 } from "../../../src/layers/scheduler/metrics.ts"
+import { decodeEntries } from "../../../src/layers/storage/codec.ts"
 import { StateManager } from "../../../src/services/StateManager.ts"
-import { config, createJob, makeLog, service, startLeader, tasksOf, until } from "./harness.ts"
+import { agents, config, createJob, makeLog, service, startLeader, tasksOf, until } from "./harness.ts"
 
 const statusOf = (l: Parameters<typeof tasksOf>[0], id: string) =>
   Effect.map(
@@ -79,6 +80,33 @@ describe("leader services over storage and the simulated cluster", () => {
       // Killed tasks are not rescheduled once they were KILLING; the cluster saw the kill.
       expect(l.cluster.control.taskState(id)).toBe(undefined)
       expect((yield* tasksOf(l)).length).toBe(1)
+    })
+  )
+
+  it.scoped("a scheduling attempt assigns its whole batch in one logged transaction", () =>
+    Effect.gen(function* () {
+      const log = yield* makeLog()
+      // Four agents: one offer each, so the four tasks fit one attempt (batches of 5 by default).
+      const l = yield* startLeader(log, {}, { agents: agents(4) })
+      yield* createJob(l, config(3), 4)
+      const running = Effect.map(
+        tasksOf(l),
+        (ts) => ts.length === 4 && ts.every((t) => t.status === "RUNNING")
+      )
+      expect(yield* until(running)).toBe(true)
+      const pos = yield* log.position
+      const decoded = decodeEntries(yield* log.read(pos.begin, pos.end))
+      if ("error" in decoded) throw new Error(decoded.error)
+      const assignedPerTransaction = decoded.records.flatMap((r) =>
+        r._tag !== "Transaction"
+          ? []
+          : r.ops.flatMap((op) =>
+              op._tag === "SaveTasks" && op.tasks.some((t) => t.status === "ASSIGNED")
+                ? [op.tasks.filter((t) => t.status === "ASSIGNED").length]
+                : []
+            )
+      )
+      expect(assignedPerTransaction).toEqual([4])
     })
   )
 })
