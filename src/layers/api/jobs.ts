@@ -55,7 +55,7 @@ export const jobHandlers = ({ stateManager, options, respond }: ApiDeps) => {
             if (limit !== undefined) return { value: invalid(limit) }
             const quota = checkCreateQuota(
               bagOfAggregate(stores.quotas.get(job.key.role)),
-              roleUsage(stores, job.key.role),
+              () => roleUsage(stores, job.key.role),
               job.taskConfig,
               job.instanceCount
             )
@@ -128,7 +128,7 @@ export const jobHandlers = ({ stateManager, options, respond }: ApiDeps) => {
             if (limit !== undefined) return { value: invalid(limit) }
             const quota = checkCreateQuota(
               bagOfAggregate(stores.quotas.get(jobKey.role)),
-              roleUsage(stores, jobKey.role),
+              () => roleUsage(stores, jobKey.role),
               template,
               count
             )
