@@ -40,7 +40,9 @@ const settings = {
   // Snapshots stay out of the measured minute (Aurora's default is hourly).
   dlogSnapshotIntervalMs: 3_600_000
 }
-const legacyConstraints = (flag("legacy_constraints") ?? "true") === "true"
+// Off by default, as in Nomad's C1M: the legacy host limit of 1 per job on a cluster filled to the last
+// slot can leave a few tasks with no host the greedy placement did not already give their job.
+const legacyConstraints = (flag("legacy_constraints") ?? "false") === "true"
 const ALLOCATION_INTERVAL_MS = num("allocation_interval_ms", 1000)
 
 const members = (c: ProcessCluster) =>
