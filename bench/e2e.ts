@@ -8,6 +8,7 @@
 // Usage: npm run bench -- e2e [--jobs=N] [--instances=N] [--agents=N] [--attempts_per_sec=N]
 //   [--tasks_per_attempt=N] [--legacy_constraints=true|false] [--timeout_s=N]
 
+import { loadavg } from "node:os"
 import { Context, Effect, Layer, Stream } from "effect"
 import { ACTIVE_STATES, type ScheduledTask } from "../src/domain/model/index.ts"
 import { addBags, bag, EMPTY_BAG, taskRequestBag } from "../src/domain/placement/index.ts"
@@ -100,6 +101,7 @@ const measure = (cluster: ProcessCluster) =>
         )
       )
       const t0 = performance.now()
+      const cpu0 = process.cpuUsage()
       let acceptedMs = 0
       const progress = setInterval(
         () =>
@@ -121,9 +123,11 @@ const measure = (cluster: ProcessCluster) =>
         ])
       )
       const elapsedMs = performance.now() - t0
+      const cpu = process.cpuUsage(cpu0)
+      const cpuS = (cpu.user + cpu.system) / 1e6
       if (!finished) throw new Error(`only ${assigned.size} of ${total} tasks ASSIGNED after ${TIMEOUT_S} s`)
       if (scheduler.shutdowns.length > 0) throw new Error(`leader asked to shut down: ${scheduler.shutdowns}`)
-      return { total, elapsedMs, acceptedMs }
+      return { total, elapsedMs, acceptedMs, cpuS }
     })
   )
 
@@ -176,6 +180,10 @@ try {
       slots_per_agent: SLOTS,
       elapsed_ms: Math.round(m.elapsedMs),
       create_jobs_accepted_ms: Math.round(m.acceptedMs),
+      // This process (scheduler, its replica's thread, the simulated agents) over the measured span,
+      // and the machine's load then: the rate is only comparable between runs at similar load.
+      scheduler_process_cpu_s: Number(m.cpuS.toFixed(1)),
+      load_average_1m: Number(loadavg()[0].toFixed(2)),
       replicas: 3,
       quorum: 2,
       scheduler_replica_store_thread: STORE_THREAD,

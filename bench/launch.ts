@@ -8,7 +8,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Queue, Stream } from "effect"
 import type { LifecycleEvent } from "../src/domain/lifecycle/index.ts"
@@ -99,11 +99,15 @@ const rounds = (agentUrl: string) =>
       // Task state changes of the job being measured, in order.
       const changes = yield* Queue.unbounded<LifecycleEvent>()
       yield* Effect.forkScoped(Stream.runForEach(scheduler.events, (e) => Queue.offer(changes, e)))
+      // When each state was published in the current round (ms after its createJob).
+      let marks: Record<string, number> = {}
+      let t0 = 0
       const waitFor = (name: string, done: (status: string) => boolean, what: string) =>
         Effect.gen(function* () {
           while (true) {
             const e = yield* Queue.take(changes)
             if (e._tag !== "TaskStateChange" || e.task.assignedTask.task.job.name !== name) continue
+            marks[e.task.status] ??= performance.now() - t0
             if (done(e.task.status)) return e.task.status
           }
         }).pipe(
@@ -113,7 +117,9 @@ const rounds = (agentUrl: string) =>
           })
         )
       const latencies: Array<number> = []
-      for (let i = 0; i < ROUNDS; i++) {
+      const phases: Array<Record<string, number>> = []
+      // Round 0 warms up (the first executor start loads its bundle from a cold cache); not counted.
+      for (let i = 0; i <= ROUNDS; i++) {
         const job = benchJob(template, i, 1)
         const name = job.key.name
         // Time the launch, not the wait for resources: start once an offer is held.
@@ -123,8 +129,10 @@ const rounds = (agentUrl: string) =>
             return yield* Effect.fail(new Error(`no offer from the agent within ${OFFER_WAIT_MS} ms`))
           yield* Effect.sleep("10 millis")
         }
-        const t0 = performance.now()
+        marks = {}
+        t0 = performance.now()
         yield* scheduler.createJob(job)
+        marks.accepted = performance.now() - t0
         const reached = yield* waitFor(
           name,
           (s) => s === "RUNNING" || TERMINAL_STATES.has(s as never),
@@ -132,13 +140,16 @@ const rounds = (agentUrl: string) =>
         )
         if (reached !== "RUNNING")
           return yield* Effect.fail(new Error(`${name} ended ${reached} before RUNNING`))
-        latencies.push(performance.now() - t0)
+        if (i > 0) {
+          latencies.push(performance.now() - t0)
+          phases.push(marks)
+        } else console.log(JSON.stringify({ warm_up_ms: Math.round(performance.now() - t0) }))
         const killed = yield* scheduler.client.killTasks({ job: job.key })
         if (killed.responseCode !== "OK")
           return yield* Effect.fail(new Error(`killTasks ${name}: ${killed.responseCode}`))
         yield* waitFor(name, (s) => TERMINAL_STATES.has(s as never), "KILLED")
       }
-      return latencies
+      return { latencies, phases }
     })
   ).pipe(Effect.provide(layerEmbedded(logDir)))
 
@@ -147,10 +158,22 @@ try {
   await Effect.runPromise(Effect.scoped(Effect.flatMap(makeSqliteStore(logDir), (s) => s.initialize)))
   const started = await startAgent()
   agent = started.child
-  const latencies = await Effect.runPromise(rounds(started.url))
+  const { latencies, phases } = await Effect.runPromise(rounds(started.url))
   const sorted = [...latencies].sort((a, b) => a - b)
   const ms = (x: number) => Math.round(x)
+  const medianOf = (k: string) =>
+    ms(
+      quantile(
+        [...phases.map((p) => p[k] ?? Number.NaN)].sort((a, b) => a - b),
+        0.5
+      )
+    )
   console.log(JSON.stringify({ latencies_ms: latencies.map(ms) }))
+  // Median time after createJob at which each step was published.
+  const steps = Object.fromEntries(
+    ["accepted", "PENDING", "ASSIGNED", "STARTING", "RUNNING"].map((k) => [`${k}_median_ms`, medianOf(k)])
+  )
+  console.log(JSON.stringify(steps))
   const p99 = quantile(sorted, 0.99)
   printResult(
     { bench: "launch", metric: "p99_ms_create_job_to_running", value: ms(p99), unit: "ms", baseline: 1000 },
@@ -161,6 +184,8 @@ try {
       p90_ms: ms(quantile(sorted, 0.9)),
       min_ms: ms(sorted[0]),
       max_ms: ms(sorted[sorted.length - 1]),
+      warm_up_rounds: 1,
+      load_average_1m: Number(loadavg()[0].toFixed(2)),
       task: "one process, sleep 600 (thermos-executor on the local agent)"
     }
   )
