@@ -26,14 +26,6 @@ export interface AgentTask {
   readonly agentId: string
 }
 
-/** One task placed by a scheduling attempt. */
-export interface Assignment {
-  readonly taskId: string
-  readonly host: string
-  readonly agentId: string
-  readonly ports: Readonly<Record<string, number>>
-}
-
 export class AggregateUnavailable extends Schema.TaggedError<AggregateUnavailable>()("AggregateUnavailable", {
   job: Schema.String,
   host: Schema.String
@@ -78,10 +70,17 @@ export interface PlacementStateShape {
     ports: Readonly<Record<string, number>>
   ) => Effect.Effect<boolean>
   /**
-   * Optional: the assignments of one scheduling attempt as ONE storage write (Aurora assigns a batch
-   * inside one write); returns the ids assigned. Without it, placement calls `assign` per task.
+   * Optional batch form of `assign`: every assignment in ONE durable write, results in order. The task
+   * scheduler uses it when present, so an attempt costs one log append rather than one per task.
    */
-  readonly assignAll?: (assignments: ReadonlyArray<Assignment>) => Effect.Effect<ReadonlySet<string>>
+  readonly assignAll?: (
+    assignments: ReadonlyArray<{
+      readonly taskId: string
+      readonly host: string
+      readonly agentId: string
+      readonly ports: Readonly<Record<string, number>>
+    }>
+  ) => Effect.Effect<ReadonlyArray<boolean>>
   /** A lifecycle transition placement asks for (LOST after a failed launch, PREEMPTING, DRAINING). */
   readonly transition: (
     taskId: string,

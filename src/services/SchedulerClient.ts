@@ -1,6 +1,6 @@
 // A typed client of the scheduler API for any Effect program: the RpcClient of SchedulerRpcs over
 // HTTP with JSON, following the 307 redirects a non-leading scheduler answers with.
-import { HttpClient } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { RpcClient, type RpcClientError, type RpcGroup, RpcSerialization } from "@effect/rpc"
 import { Context, Effect, Layer } from "effect"
@@ -18,10 +18,11 @@ export class SchedulerClient extends Context.Tag("aurora/SchedulerClient")<
   /**
    * A client of the scheduler at `url` (e.g. `http://127.0.0.1:8081`; `/api` is added when missing).
    * Redirects (a follower sends callers to the leader) are followed, up to `maxRedirects`.
+   * `headers` go on every HTTP request (the CLI's `User-Agent`, `Bypass-Leader-Redirect`).
    */
   static layer = (
     url: string,
-    options: { readonly maxRedirects?: number } = {}
+    options: { readonly maxRedirects?: number; readonly headers?: Readonly<Record<string, string>> } = {}
   ): Layer.Layer<SchedulerClient> =>
     Layer.scoped(SchedulerClient, RpcClient.make(SchedulerRpcs)).pipe(
       Layer.provide(RpcClient.layerProtocolHttp({ url: apiUrl(url) })),
@@ -29,7 +30,12 @@ export class SchedulerClient extends Context.Tag("aurora/SchedulerClient")<
       Layer.provide(
         Layer.effect(
           HttpClient.HttpClient,
-          Effect.map(HttpClient.HttpClient, HttpClient.followRedirects(options.maxRedirects ?? 5))
+          Effect.map(HttpClient.HttpClient, (c) =>
+            c.pipe(
+              HttpClient.mapRequest(HttpClientRequest.setHeaders(options.headers ?? {})),
+              HttpClient.followRedirects(options.maxRedirects ?? 5)
+            )
+          )
         ).pipe(Layer.provide(NodeHttpClient.layer))
       )
     )

@@ -140,3 +140,52 @@ export const parseSizeMb = (text: string): { readonly mb: number } | { readonly 
 
 /** Instance ids as Python prints a list: `[0, 1, 2]`. */
 export const pyList = (ids: ReadonlyArray<number>): string => `[${ids.join(", ")}]`
+
+const DURATION_UNITS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 }
+
+/** `XdYhZmWs` (each part optional, in that order, at least one) into seconds. */
+export const parseDurationSecs = (text: string): { readonly secs: number } | { readonly error: string } => {
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim())
+  if (!m || text.trim() === "")
+    return {
+      error: `Invalid duration ${JSON.stringify(text)}: expected the form XdYhZmWs, e.g. 30m or 1h30m`
+    }
+  const [, d, h, mi, s] = m
+  return {
+    secs:
+      Number(d ?? 0) * DURATION_UNITS.d +
+      Number(h ?? 0) * DURATION_UNITS.h +
+      Number(mi ?? 0) * DURATION_UNITS.m +
+      Number(s ?? 0)
+  }
+}
+
+/**
+ * Every leaf field of a nested object by its own name, as aurora_admin `query` flattens a task; the
+ * first field of a name wins, so `name` and `role` are the job's (not the executor's `name`).
+ */
+export const flattenFields = (v: unknown, into: Record<string, unknown> = {}): Record<string, unknown> => {
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (x !== null && typeof x === "object" && !Array.isArray(x)) flattenFields(x, into)
+      else if (!(k in into)) into[k] = x
+    }
+  }
+  return into
+}
+
+/** `%field%` placeholders replaced from the flattened task. */
+export const formatTaskLine = (format: string, task: unknown): string => {
+  const fields = flattenFields(task)
+  return format.replace(/%(\w+)%/g, (whole, name: string) =>
+    name in fields
+      ? typeof fields[name] === "object"
+        ? JSON.stringify(fields[name])
+        : String(fields[name])
+      : whole
+  )
+}
+
+/** A shell word: `'...'` unless the text is plainly safe. */
+export const shellQuote = (s: string): string =>
+  /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\"'\"'")}'`

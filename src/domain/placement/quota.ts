@@ -127,25 +127,16 @@ export const quotaErrorMessage = (details: string): string => `Insufficient reso
 
 const exempt = (c: TaskConfig): boolean => quotaCategory(c) !== "PROD_SHARED"
 
-/**
- * createJob / addInstances: `n` new instances of `template`. The role's usage may be given as a
- * function: it is then computed only for a job that is not exempt (a scan of every task of the role).
- */
+/** createJob / addInstances: `n` new instances of `template`. */
 export const checkCreateQuota = (
   quota: Bag,
-  usage: RoleUsage | (() => RoleUsage),
+  usage: RoleUsage,
   template: TaskConfig,
   n: number
 ): QuotaCheck =>
   exempt(template)
     ? SUFFICIENT
-    : checkQuota(
-        quota,
-        addBags(
-          consumption(typeof usage === "function" ? usage() : usage, "PROD_SHARED"),
-          scaleBag(quotaBag(template), n)
-        )
-      )
+    : checkQuota(quota, addBags(consumption(usage, "PROD_SHARED"), scaleBag(quotaBag(template), n)))
 
 /** startJobUpdate: the proposed update replaces any stored update of its job. */
 export const checkUpdateQuota = (quota: Bag, usage: RoleUsage, update: QuotaUpdate): QuotaCheck => {

@@ -1,7 +1,6 @@
 // Shared plumbing of the API handlers: options, the Response envelope, error mapping and the per-RPC
 // metrics of api-storage-security.md §1 and §4.4.
 import { Cause, Clock, Effect, Either, Metric, ParseResult, Schema } from "effect"
-import type { LifecycleContext, TaskWorkingSet } from "../../domain/lifecycle/index.ts"
 import {
   type JobKey,
   JobKey as JobKeySchema,
@@ -17,7 +16,6 @@ import {
 } from "../../domain/placement/index.ts"
 import type { StoresView } from "../../domain/storage/index.ts"
 import type { Response } from "../../services/SchedulerApi.ts"
-import type { TaskWrite } from "../../services/StateManager.ts"
 
 export interface ApiOptions {
   /** -cluster_name, stamped on every response. */
@@ -54,8 +52,8 @@ export interface Answer<R> {
   readonly result?: R
 }
 
-export const ok = <R>(result?: R, ...details: ReadonlyArray<string>): Answer<R> =>
-  result === undefined ? { responseCode: "OK", details } : { responseCode: "OK", details, result }
+export const ok = <R>(result?: R): Answer<R> =>
+  result === undefined ? { responseCode: "OK", details: [] } : { responseCode: "OK", details: [], result }
 /** OK with a detail message and no result ("No tasks to kill."). */
 export const okNote = (...details: ReadonlyArray<string>): Answer<never> => ({ responseCode: "OK", details })
 export const invalid = (...details: ReadonlyArray<string>): Answer<never> => ({
@@ -195,6 +193,3 @@ export const jobTasks = (stores: StoresView, key: JobKey): Array<ScheduledTask> 
   }
   return out
 }
-
-/** A StateManager write function's result with no task change planned beyond `ws`. */
-export type Planner<A> = (ws: TaskWorkingSet, ctx: LifecycleContext, stores: StoresView) => TaskWrite<A>

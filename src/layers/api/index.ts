@@ -1,4 +1,8 @@
-// The scheduler's RPC handlers: every RPC of SchedulerRpcs, over the services they call.
+// The scheduler's RPC handlers: every RPC of SchedulerRpcs, over the services they call. The scheduler
+// program serves them from process start; while it does not lead, the leader-only services are
+// stand-ins answering "Storage is not READY" (src/layers/scheduler/standby.ts), which callers get as
+// ERROR_TRANSIENT.
+import type { Rpc, RpcGroup } from "@effect/rpc"
 import { Effect, type Layer } from "effect"
 import { MaintenanceController } from "../../services/MaintenanceController.ts"
 import { SchedulerRpcs } from "../../services/SchedulerApi.ts"
@@ -35,7 +39,7 @@ export const makeApiDeps = (options: ApiOptions) =>
 export const SchedulerApiLive = (
   options: ApiOptions
 ): Layer.Layer<
-  import("@effect/rpc").Rpc.ToHandler<import("@effect/rpc").RpcGroup.Rpcs<typeof SchedulerRpcs>>,
+  Rpc.ToHandler<RpcGroup.Rpcs<typeof SchedulerRpcs>>,
   never,
   Storage | StateManager | TaskScheduler | MaintenanceController | TaskReconciler | SchedulerLifecycle
 > =>

@@ -3,15 +3,25 @@
 // pass the existence check and a refused call logs nothing.
 import { Effect, Either } from "effect"
 import { changeState, insertPendingTasks } from "../../domain/lifecycle/index.ts"
-import { ACTIVE_STATES, InstanceKey, JobConfiguration, jobKeyToString } from "../../domain/model/index.ts"
+import {
+  ACTIVE_STATES,
+  InstanceKey,
+  JobConfiguration,
+  jobKeyToString,
+  type TaskConfig
+} from "../../domain/model/index.ts"
 import {
   addInstancesPlan,
   checkCreateJob,
   checkCreateQuota,
   checkInstanceTotal,
+  type QuotaCheck,
+  quotaCategory,
   quotaErrorMessage,
+  SUFFICIENT,
   validateJobConfiguration
 } from "../../domain/placement/index.ts"
+import type { StoresView } from "../../domain/storage/index.ts"
 import {
   type Answer,
   decodeField,
@@ -34,6 +44,12 @@ const describeInsertError = (e: { _tag: string; instanceIds?: ReadonlyArray<numb
     ? "Instance count must be positive."
     : `Instance ids ${e.instanceIds?.join(",")} are already active.`
 
+/** createJob / addInstances quota check; the role's usage is only gathered for prod-shared work. */
+const quotaFor = (stores: StoresView, role: string, template: TaskConfig, count: number): QuotaCheck =>
+  quotaCategory(template) === "PROD_SHARED"
+    ? checkCreateQuota(bagOfAggregate(stores.quotas.get(role)), roleUsage(stores, role), template, count)
+    : SUFFICIENT
+
 export const jobHandlers = ({ stateManager, options, respond }: ApiDeps) => {
   const user = options.auditUser
   return {
@@ -53,12 +69,7 @@ export const jobHandlers = ({ stateManager, options, respond }: ApiDeps) => {
             if (refused !== undefined) return { value: invalid(refused) }
             const limit = checkInstanceTotal(job.instanceCount, options.maxTasksPerJob)
             if (limit !== undefined) return { value: invalid(limit) }
-            const quota = checkCreateQuota(
-              bagOfAggregate(stores.quotas.get(job.key.role)),
-              () => roleUsage(stores, job.key.role),
-              job.taskConfig,
-              job.instanceCount
-            )
+            const quota = quotaFor(stores, job.key.role, job.taskConfig, job.instanceCount)
             if (quota._tag === "Insufficient") return { value: invalid(quotaErrorMessage(quota.details)) }
             const ids = Array.from({ length: job.instanceCount }, (_, i) => i)
             const inserted = insertPendingTasks(ws, job.taskConfig, ids, existing, ctx)
@@ -126,12 +137,7 @@ export const jobHandlers = ({ stateManager, options, respond }: ApiDeps) => {
             const template = active.find((t) => t.assignedTask.instanceId === instanceId)!.assignedTask.task
             const limit = checkInstanceTotal(active.length + count, options.maxTasksPerJob)
             if (limit !== undefined) return { value: invalid(limit) }
-            const quota = checkCreateQuota(
-              bagOfAggregate(stores.quotas.get(jobKey.role)),
-              () => roleUsage(stores, jobKey.role),
-              template,
-              count
-            )
+            const quota = quotaFor(stores, jobKey.role, template, count)
             if (quota._tag === "Insufficient") return { value: invalid(quotaErrorMessage(quota.details)) }
             const inserted = insertPendingTasks(ws, template, plan.right, active, ctx)
             return { value: "error" in inserted ? invalid(describeInsertError(inserted.error)) : ok() }

@@ -3,7 +3,6 @@
 import {
   ACTIVE_STATES,
   type JobConfiguration,
-  type JobKey,
   jobKeyToString,
   latestEvent,
   type ResourceAggregate,
@@ -151,5 +150,3 @@ export const bagOfAggregate = (a: ResourceAggregate | undefined): Bag => bagOfRe
 
 export const jobActiveTasks = (tasks: ReadonlyArray<ScheduledTask>): Array<ScheduledTask> =>
   tasks.filter((t) => ACTIVE_STATES.has(t.status))
-
-export const sameJobKey = (a: JobKey, b: JobKey): boolean => jobKeyToString(a) === jobKeyToString(b)

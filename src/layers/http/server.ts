@@ -6,10 +6,14 @@ import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { type Rpc, type RpcGroup, RpcSerialization, RpcServer } from "@effect/rpc"
 import { Clock, Duration, Effect, Metric, Option } from "effect"
 import { BYPASS_LEADER_REDIRECT_HEADER } from "../../domain/model/index.ts"
+import { DEFAULT_TIER_CONFIG, type TierConfig } from "../../domain/placement/index.ts"
 import { SchedulerRpcs } from "../../services/SchedulerApi.ts"
 import { SchedulerLifecycle } from "../../services/SchedulerLifecycle.ts"
 import { Storage } from "../../services/Storage.ts"
+import { apiBeta } from "./apibeta.ts"
+import { pageRoutes } from "./pages.ts"
 import { leaderHealth, NO_LEADER_PAGE, redirectDecision } from "./redirect.ts"
+import { text } from "./responses.ts"
 import { allFamilies, renderPrometheus, renderVars, renderVarsJson } from "./vars.ts"
 
 export interface HttpServerOptions {
@@ -19,6 +23,10 @@ export interface HttpServerOptions {
   readonly port: number
   /** Larger request bodies get 413 and change nothing (default 16 MB). */
   readonly maxBodyBytes?: number
+  /** -cluster_name, shown by the UI. */
+  readonly clusterName?: string
+  /** The tier config /tiers shows (the bundled default unless -tier_config). */
+  readonly tiers?: TierConfig
 }
 
 export interface RunningHttpServer {
@@ -40,58 +48,65 @@ const counter = (name: string) => {
   return c
 }
 
-const text = (body: string, status = 200) =>
-  HttpServerResponse.text(body, { status, contentType: "text/plain; charset=utf-8" })
-
 /** Routes served once the redirect filter lets a request through. */
-const routes = Effect.gen(function* () {
-  const lifecycle = yield* SchedulerLifecycle
-  const storage = yield* Storage
-  const rpcApp = yield* RpcServer.toHttpApp(SchedulerRpcs)
-  const families = allFamilies(lifecycle, storage)
-  return HttpRouter.empty.pipe(
-    // One scope per request, so the protocol forgets each HTTP client when its answer is sent.
-    HttpRouter.all("/api", Effect.scoped(rpcApp)),
-    HttpRouter.get("/health", Effect.succeed(text("OK\n"))),
-    HttpRouter.get(
-      "/leaderhealth",
-      Effect.map(lifecycle.leaderStatus, (status) => {
-        const h = leaderHealth(status)
-        return text(h.text, h.code)
-      })
-    ),
-    HttpRouter.get(
-      "/vars",
-      Effect.map(families, (f) => text(renderVars(f)))
-    ),
-    HttpRouter.get(
-      "/vars.json",
-      Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const pretty = new URL(request.url, "http://localhost").searchParams.get("pretty") === "true"
-        return HttpServerResponse.text(renderVarsJson(yield* families, pretty), {
-          contentType: "application/json"
+const routes = (options: HttpServerOptions) =>
+  Effect.gen(function* () {
+    const lifecycle = yield* SchedulerLifecycle
+    const storage = yield* Storage
+    const rpcApp = yield* RpcServer.toHttpApp(SchedulerRpcs)
+    const beta = yield* apiBeta
+    const families = allFamilies(lifecycle, storage)
+    const pages = yield* pageRoutes({
+      cluster: options.clusterName ?? "local",
+      tiers: options.tiers ?? DEFAULT_TIER_CONFIG
+    })
+    return HttpRouter.empty.pipe(
+      HttpRouter.concat(pages),
+      // One scope per request, so the protocol forgets each HTTP client when its answer is sent.
+      HttpRouter.all("/api", Effect.scoped(rpcApp)),
+      HttpRouter.post("/apibeta/:method", beta),
+      HttpRouter.get("/health", Effect.succeed(text("OK\n"))),
+      HttpRouter.get(
+        "/leaderhealth",
+        Effect.map(lifecycle.leaderStatus, (status) => {
+          const h = leaderHealth(status)
+          return text(h.text, h.code)
         })
-      })
-    ),
-    HttpRouter.get(
-      "/metrics",
-      Effect.map(families, (f) =>
-        HttpServerResponse.text(renderPrometheus(f), {
-          contentType: "text/plain; version=0.0.4; charset=utf-8"
+      ),
+      HttpRouter.get(
+        "/vars",
+        Effect.map(families, (f) => text(renderVars(f)))
+      ),
+      HttpRouter.get(
+        "/vars.json",
+        Effect.gen(function* () {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const pretty = new URL(request.url, "http://localhost").searchParams.get("pretty") === "true"
+          return HttpServerResponse.text(renderVarsJson(yield* families, pretty), {
+            contentType: "application/json"
+          })
+        })
+      ),
+      HttpRouter.get(
+        "/metrics",
+        Effect.map(families, (f) =>
+          HttpServerResponse.text(renderPrometheus(f), {
+            contentType: "text/plain; version=0.0.4; charset=utf-8"
+          })
+        )
+      ),
+      HttpRouter.post(
+        "/quitquitquit",
+        Effect.gen(function* () {
+          // The answer goes out before the lifecycle takes the process down.
+          yield* lifecycle
+            .shutdown("/quitquitquit")
+            .pipe(Effect.delay(Duration.millis(100)), Effect.forkDaemon)
+          return text("Notifying quit listener.\n")
         })
       )
-    ),
-    HttpRouter.post(
-      "/quitquitquit",
-      Effect.gen(function* () {
-        // The answer goes out before the lifecycle takes the process down.
-        yield* lifecycle.shutdown("/quitquitquit").pipe(Effect.delay(Duration.millis(100)), Effect.forkDaemon)
-        return text("Notifying quit listener.\n")
-      })
     )
-  )
-})
+  })
 
 /**
  * Everything around the routes: the leader redirect, the body limit (checked before any handler reads
@@ -198,7 +213,7 @@ const readBounded = (incoming: http.IncomingMessage, limit: number) =>
  */
 export const makeSchedulerHttpServer = (options: HttpServerOptions) =>
   Effect.gen(function* () {
-    const router = yield* routes
+    const router = yield* routes(options)
     const app = yield* HttpRouter.toHttpApp(router)
     const wrap = yield* filter(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)
     const server = yield* NodeHttpServer.make(() => http.createServer(), {

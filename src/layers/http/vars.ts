@@ -64,6 +64,17 @@ export const metricFamilies: Effect.Effect<Array<Family>> = Effect.map(Metric.sn
   return [...families].map(([name, f]) => ({ name, type: f.type, samples: f.samples }))
 })
 
+// The previous CPU sample, so each scrape reports the cores used since the one before.
+let lastCpu = { usage: process.cpuUsage(), at: performance.now() }
+const cpuCoresUtilized = (): number => {
+  const usage = process.cpuUsage()
+  const at = performance.now()
+  const cpuMs = (usage.user - lastCpu.usage.user + usage.system - lastCpu.usage.system) / 1000
+  const wallMs = at - lastCpu.at
+  lastCpu = { usage, at }
+  return wallMs > 0 ? Math.round((cpuMs / wallMs) * 1000) / 1000 : 0
+}
+
 /**
  * Vars Aurora exports that nothing here records as a metric: process uptime and load, the lifecycle
  * state gauges and task counts per status (each only when no metric of that name exists).
@@ -80,7 +91,8 @@ export const computedVars = (
     })
     const out: Array<Family> = [
       gauge("jvm_uptime_secs", Math.floor(process.uptime())),
-      gauge("system_load_avg", os.loadavg()[0])
+      gauge("system_load_avg", os.loadavg()[0]),
+      gauge("process_cpu_cores_utilized", cpuCoresUtilized())
     ]
     const state = yield* lifecycle.state
     for (const s of LIFECYCLE_STATES) out.push(gauge(`scheduler_lifecycle_${s}`, s === state ? 1 : 0))
@@ -111,7 +123,10 @@ const varName = (s: Sample): string =>
 const formatNumber = (v: number): string =>
   Number.isNaN(v) ? "NaN" : v === Infinity ? "+Inf" : v === -Infinity ? "-Inf" : String(v)
 
-/** Aurora's flat var names (labels appended as `_<value>`); histograms and summaries as _sum/_count. */
+/**
+ * Aurora's flat var names (labels appended as `_<value>`); histograms and summaries as _sum/_count.
+ * Timers (`X_events` beside `X_nanos_total`) also get Aurora's `X_nanos_per_event`.
+ */
 export const varsMap = (families: ReadonlyArray<Family>): Map<string, number> => {
   const out = new Map<string, number>()
   for (const f of families)
@@ -120,6 +135,13 @@ export const varsMap = (families: ReadonlyArray<Family>): Map<string, number> =>
       if (f.type === "summary" && s.name === f.name) continue
       out.set(varName(s), s.value)
     }
+  for (const [name, total] of [...out]) {
+    if (!name.endsWith("_nanos_total")) continue
+    const stat = name.slice(0, -"_nanos_total".length)
+    const events = out.get(`${stat}_events`)
+    if (events !== undefined && !out.has(`${stat}_nanos_per_event`))
+      out.set(`${stat}_nanos_per_event`, events > 0 ? total / events : 0)
+  }
   return out
 }
 

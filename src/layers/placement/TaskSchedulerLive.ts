@@ -30,14 +30,27 @@ import {
   updateNearestFit
 } from "../../domain/placement/index.ts"
 import { OfferManager } from "../../services/OfferManager.ts"
-import { type Assignment, PlacementState } from "../../services/PlacementState.ts"
+import { PlacementState } from "../../services/PlacementState.ts"
 import { Preemptor } from "../../services/Preemptor.ts"
 import { TaskScheduler, type TaskSchedulerShape } from "../../services/TaskScheduler.ts"
 import { groupKeyOf } from "./groupKeys.ts"
 import { newMatchCursor } from "./offerStore.ts"
-import { makeLock, makeVetoTally, scheduleAttemptsBlocks } from "./schedulerSupport.ts"
+import {
+  makeLock,
+  makeVetoTally,
+  scheduleAttemptsBlocks,
+  scheduleAttemptsFailed,
+  scheduleAttemptsFired,
+  scheduleAttemptsNoMatch
+} from "./schedulerSupport.ts"
 
-export { scheduleAttemptsBlocks, schedulingVetoes } from "./schedulerSupport.ts"
+export {
+  scheduleAttemptsBlocks,
+  scheduleAttemptsFailed,
+  scheduleAttemptsFired,
+  scheduleAttemptsNoMatch,
+  schedulingVetoes
+} from "./schedulerSupport.ts"
 
 export interface TaskSchedulerSettings extends SchedulingSettings {
   readonly tiers: TierConfig
@@ -129,15 +142,6 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
       }
       return c
     }
-    const assignAll =
-      state.assignAll ??
-      ((list: ReadonlyArray<Assignment>) =>
-        Effect.gen(function* () {
-          const out = new Set<string>()
-          for (const a of list)
-            if (yield* state.assign(a.taskId, a.host, a.agentId, a.ports)) out.add(a.taskId)
-          return out as ReadonlySet<string>
-        }))
     let nextPermitMs = 0
     let attemptsBlocked = 0
 
@@ -243,35 +247,47 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           matches.push({ taskId: t.taskId, offer })
         }
 
-        // Phase B: assign the batch (one write when the state allows it), then launch.
+        // Phase B: assign and launch.
         const launched = new Set<string>()
         const portNames = g.portNames
-        const planned: Array<Assignment & { readonly offerId: string }> = []
+        const planned: Array<{ readonly m: Match; readonly ports: Readonly<Record<string, number>> }> = []
         for (const m of matches) {
           const ports = assignPorts(m.offer.offer, portNames, random)
           if (ports._tag !== "Assigned") break
-          const { host, agentId } = m.offer.offer
-          planned.push({ taskId: m.taskId, host, agentId, ports: ports.ports, offerId: m.offer.offer.id })
+          planned.push({ m, ports: ports.ports })
         }
-        const assigned = yield* assignAll(planned)
-        for (const a of planned) {
-          if (!assigned.has(a.taskId)) continue
-          launched.add(a.taskId)
-          nearest.delete(key)
-          if (reservations.get(a.agentId)?.groupKey === key) reservations.delete(a.agentId)
-          const result = yield* Effect.either(
-            offers.launch(a.offerId, {
-              taskId: a.taskId,
-              config,
-              host: a.host,
-              agentId: a.agentId,
-              ports: a.ports
-            })
+        /** Launches an assigned task; false when the launch failed (the task is then LOST). */
+        const launch = (m: Match, ports: Readonly<Record<string, number>>) =>
+          Effect.gen(function* () {
+            const { host, agentId } = m.offer.offer
+            launched.add(m.taskId)
+            nearest.delete(key)
+            if (reservations.get(agentId)?.groupKey === key) reservations.delete(agentId)
+            const result = yield* Effect.either(
+              offers.launch(m.offer.offer.id, { taskId: m.taskId, config, host, agentId, ports })
+            )
+            if (result._tag === "Right") return true
+            yield* Effect.logWarning(`launch of ${m.taskId} failed: ${result.left.message}`)
+            yield* state.transition(m.taskId, "LOST", LAUNCH_FAILED_MESSAGE)
+            return false
+          })
+        if (state.assignAll !== undefined && planned.length > 0) {
+          // One durable write for the whole batch (Aurora's one transaction per attempt); every
+          // assigned task is launched, a failed launch does not strand the others in ASSIGNED.
+          const ok = yield* state.assignAll(
+            planned.map(({ m, ports }) => ({
+              taskId: m.taskId,
+              host: m.offer.offer.host,
+              agentId: m.offer.offer.agentId,
+              ports
+            }))
           )
-          // Each task has an offer of its own, so the others still launch.
-          if (result._tag === "Left") {
-            yield* Effect.logWarning(`launch of ${a.taskId} failed: ${result.left.message}`)
-            yield* state.transition(a.taskId, "LOST", LAUNCH_FAILED_MESSAGE)
+          for (let i = 0; i < planned.length; i++) if (ok[i]) yield* launch(planned[i].m, planned[i].ports)
+        } else {
+          for (const { m, ports } of planned) {
+            const { host, agentId } = m.offer.offer
+            if (!(yield* state.assign(m.taskId, host, agentId, ports))) continue
+            if (!(yield* launch(m, ports))) break
           }
         }
 
@@ -290,7 +306,13 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         return [...launched, ...ids.filter((id) => !loaded.has(id))]
       }).pipe(
         Effect.catchAllDefect((d) =>
-          Effect.as(Effect.logError("scheduling attempt failed", d), [] as ReadonlyArray<string>)
+          Effect.as(
+            Effect.zipRight(
+              Metric.increment(scheduleAttemptsFailed),
+              Effect.logError("scheduling attempt failed", d)
+            ),
+            [] as ReadonlyArray<string>
+          )
         )
       )
 
@@ -309,8 +331,10 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           if (batch.length > 0) {
             yield* acquirePermit
             g.attempts++
+            yield* Metric.increment(scheduleAttemptsFired)
             const done = yield* schedule(batch)
             if (done.length === 0) {
+              yield* Metric.increment(scheduleAttemptsNoMatch)
               g.penaltyMs = nextPenalty(g.penaltyMs, random, s)
             } else {
               for (const id of done) {

@@ -2,6 +2,10 @@ import { Effect, Metric, MetricLabel } from "effect"
 
 /** Aurora's stat: schedule attempts that had to wait for the rate limiter. */
 export const scheduleAttemptsBlocks = Metric.counter("schedule_attempts_blocks")
+/** Aurora's stats: group attempts made, attempts that threw, and attempts that placed nothing. */
+export const scheduleAttemptsFired = Metric.counter("schedule_attempts_fired")
+export const scheduleAttemptsFailed = Metric.counter("schedule_attempts_failed")
+export const scheduleAttemptsNoMatch = Metric.counter("schedule_attempts_no_match")
 
 /** Every veto bumps a counter labelled with its type (§1.5). */
 export const schedulingVetoes = Metric.counter("scheduling_vetoes")

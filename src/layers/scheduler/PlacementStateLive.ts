@@ -185,20 +185,15 @@ export const makePlacementState = Effect.gen(function* () {
       stateManager
         .write((ws, ctx) => ({ value: assignTask(ws, taskId, { host, agentId, ports }, ctx) === "SUCCESS" }))
         .pipe(fatal(false)),
-    // A scheduling attempt's batch in one write: one log append for up to max_tasks_per_schedule_attempt.
-    assignAll: (list) =>
+    assignAll: (assignments) =>
       stateManager
-        .write((ws, ctx) => {
-          const ok = new Set<string>()
-          for (const a of list)
-            if (
-              assignTask(ws, a.taskId, { host: a.host, agentId: a.agentId, ports: a.ports }, ctx) ===
-              "SUCCESS"
-            )
-              ok.add(a.taskId)
-          return { value: ok as ReadonlySet<string> }
-        })
-        .pipe(fatal(new Set<string>() as ReadonlySet<string>)),
+        .write((ws, ctx) => ({
+          value: assignments.map(
+            ({ taskId, host, agentId, ports }) =>
+              assignTask(ws, taskId, { host, agentId, ports }, ctx) === "SUCCESS"
+          )
+        }))
+        .pipe(fatal(assignments.map(() => false) as ReadonlyArray<boolean>)),
     transition: (taskId, to, message) =>
       stateManager
         .write((ws, ctx) => ({ value: changeState(ws, taskId, to, ctx, { message }) === "SUCCESS" }))

@@ -96,7 +96,7 @@ const runtimeLayer = (s: LeaderSettings) =>
       yield* Effect.forkScoped(
         Effect.repeat(
           Effect.flatMap(offers.stats, (st) => Effect.sync(() => setGauge(outstandingOffers, st.held))),
-          Schedule.spaced(5000)
+          Schedule.spaced(30_000)
         )
       )
       return { ...handle, settings: s, pendingTimers: timers.pending } satisfies LeaderServicesShape

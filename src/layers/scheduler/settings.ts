@@ -59,6 +59,8 @@ export interface LeaderSettings {
   readonly unavailabilityThresholdMs: number
   readonly offerOrder: ReadonlyArray<OfferOrder>
   readonly offerStaticBanCacheMaxSize: number
+  /** How often held offers are checked for their return time (not an Aurora flag). */
+  readonly offerSweepIntervalMs: number
   // Preemption
   readonly enablePreemptor: boolean
   readonly preemptionDelayMs: number
@@ -114,6 +116,7 @@ export const DEFAULT_LEADER_SETTINGS: LeaderSettings = {
   unavailabilityThresholdMs: DEFAULT_OFFER_MANAGER.unavailabilityThresholdMs,
   offerOrder: DEFAULT_OFFER_MANAGER.offerOrder,
   offerStaticBanCacheMaxSize: DEFAULT_OFFER_MANAGER.staticBanMaxEntries,
+  offerSweepIntervalMs: DEFAULT_OFFER_MANAGER.sweepIntervalMs,
   enablePreemptor: true,
   preemptionDelayMs: DEFAULT_PREEMPTOR.preemptionDelayMs,
   preemptionSlotHoldTimeMs: DEFAULT_PREEMPTOR.slotHoldMs,
@@ -173,7 +176,8 @@ export const offerManagerSettings = (s: LeaderSettings): OfferManagerSettings =>
   offerFilterMs: s.offerFilterDurationMs,
   unavailabilityThresholdMs: s.unavailabilityThresholdMs,
   offerOrder: s.offerOrder,
-  staticBanMaxEntries: s.offerStaticBanCacheMaxSize
+  staticBanMaxEntries: s.offerStaticBanCacheMaxSize,
+  sweepIntervalMs: s.offerSweepIntervalMs
 })
 
 export const preemptorSettings = (s: LeaderSettings): PreemptorSettings => ({

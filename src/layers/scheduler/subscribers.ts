@@ -71,18 +71,19 @@ export const startLifecycleSubscribers = (
     const timedWrite = <A>(
       fn: (ws: TaskWorkingSet, ctx: LifecycleContext, stores: StoresView) => TaskWrite<A>,
       then: (a: A) => void
-    ): Effect.Effect<void> => {
-      const attempt: Effect.Effect<void> = stateManager.write(fn).pipe(
-        Effect.map(then),
-        Effect.catchAll((e: StorageNotReady | StorageWriteFailed) =>
-          e._tag === "StorageNotReady"
-            ? timers.after(NOT_READY_RETRY_MS, attempt)
-            : Effect.zipRight(
-                Effect.logError(`lifecycle timer write failed: ${e.message}`),
-                Effect.asVoid(Effect.forkDaemon(lifecycle.shutdown(e.message)))
-              )
+    ): (() => Effect.Effect<void>) => {
+      const attempt = (): Effect.Effect<void> =>
+        stateManager.write(fn).pipe(
+          Effect.map(then),
+          Effect.catchAll((e: StorageNotReady | StorageWriteFailed) =>
+            e._tag === "StorageNotReady"
+              ? timers.after(NOT_READY_RETRY_MS, attempt)
+              : Effect.zipRight(
+                  Effect.logError(`lifecycle timer write failed: ${e.message}`),
+                  Effect.asVoid(Effect.forkDaemon(lifecycle.shutdown(e.message)))
+                )
+          )
         )
-      )
       return attempt
     }
 
@@ -106,8 +107,7 @@ export const startLifecycleSubscribers = (
     // §4.2 KillRetry: resend while still KILLING, backing off; no cap (the timeout ends it).
     const armKillRetry = (taskId: string, previousMs: number): Effect.Effect<void> => {
       const delay = nextKillRetryDelayMs(previousMs, settings, random)
-      return timers.after(
-        delay,
+      return timers.after(delay, () =>
         Effect.gen(function* () {
           const task = yield* storage.read((s) => s.tasks.get(taskId))
           if (!killRetryDue(task)) return
@@ -240,7 +240,7 @@ export const startLifecycleSubscribers = (
         }
         // Asynchronous, as in Aurora: the subscriber never waits on a write of its own.
         for (const job of jobsToPrune.values()) yield* timers.after(0, pruneJob(job))
-        for (const host of hostsDone) yield* timers.after(0, maintenance.taskTerminated(host))
+        for (const host of hostsDone) yield* timers.after(0, () => maintenance.taskTerminated(host))
       }).pipe(Effect.catchAllCause((c) => Effect.logError("lifecycle subscriber failed on an event", c)))
 
     yield* Effect.forkScoped(Stream.runForEachChunk(events, onChunk))

@@ -5,7 +5,8 @@ import { Clock, Effect, Queue, type Scope } from "effect"
 interface Entry {
   readonly at: number
   readonly seq: number
-  readonly action: Effect.Effect<void>
+  /** Built only when due: an armed timer costs one small closure, not an Effect tree. */
+  readonly action: () => Effect.Effect<void>
 }
 
 const before = (a: Entry, b: Entry) => a.at < b.at || (a.at === b.at && a.seq < b.seq)
@@ -52,8 +53,8 @@ class Heap {
 }
 
 export interface Timers {
-  /** Runs `action` once `delayMs` have passed on the Clock (failures and defects are logged). */
-  readonly after: (delayMs: number, action: Effect.Effect<void>) => Effect.Effect<void>
+  /** Runs `action()` once `delayMs` have passed on the Clock (failures and defects are logged). */
+  readonly after: (delayMs: number, action: () => Effect.Effect<void>) => Effect.Effect<void>
   readonly pending: () => number
 }
 
@@ -70,12 +71,12 @@ export const makeTimers = (concurrency = 64): Effect.Effect<Timers, never, Scope
     const loop = Effect.gen(function* () {
       for (;;) {
         const now = yield* Clock.currentTimeMillis
-        const due: Array<Effect.Effect<void>> = []
+        const due: Array<() => Effect.Effect<void>> = []
         while ((heap.peek()?.at ?? Number.POSITIVE_INFINITY) <= now) due.push(heap.pop()!.action)
         if (due.length > 0) {
           yield* Effect.forEach(
             due,
-            (a) => Effect.catchAllCause(a, (c) => Effect.logError("timer action failed", c)),
+            (a) => Effect.catchAllCause(Effect.suspend(a), (c) => Effect.logError("timer action failed", c)),
             { concurrency, discard: true }
           )
           continue

@@ -1,7 +1,14 @@
 // Storage over the replicated log: write-ahead transactions, snapshots with truncation, recovery
 // (last snapshot + replay), backups and the staged recovery flow.
-import { Clock, Duration, Effect, Layer, PubSub, Stream } from "effect"
+//
+// Group commit: a write plans and applies its ops at once (in arrival order) and queues its log
+// entry; one appender sends everything queued while the previous append was in flight as ONE
+// log.append batch. Each write completes when its entry is durable. As in Aurora, readers may see
+// applied-but-unpersisted state, and a failed append is fatal: every waiting write fails and storage
+// stops (api-storage-security.md §2.3).
+import { Clock, Deferred, Duration, Effect, Layer, PubSub, Stream } from "effect"
 import type { TaskQuery } from "../../domain/model/index.ts"
+import type { Op } from "../../domain/storage/index.ts"
 import {
   applyOp,
   buildSnapshot,
@@ -13,7 +20,7 @@ import {
   type Snapshot,
   type Stores
 } from "../../domain/storage/index.ts"
-import { ReplicatedLog, type ReplicatedLogShape } from "../../services/ReplicatedLog.ts"
+import { type LogAppendError, ReplicatedLog, type ReplicatedLogShape } from "../../services/ReplicatedLog.ts"
 import {
   type AppliedChange,
   BackupFailed,
@@ -44,6 +51,17 @@ export interface StorageOptions {
   readonly maxEntrySize?: number
   /** -native_log_read_timeout (5 s): how long recovery waits for the log to learn every position. */
   readonly readTimeoutMs?: number
+  /** Most queued log entries sent in one append (group commit). */
+  readonly maxAppendBatch?: number
+}
+
+/** One queued log item: a transaction (ops set) or snapshot frames, with whoever waits for it. */
+interface Pending {
+  readonly entries: ReadonlyArray<Uint8Array>
+  readonly ops: ReadonlyArray<Op> | undefined
+  readonly done: Deferred.Deferred<ReadonlyArray<number>, StorageWriteFailed>
+  /** Runs right after the append, before the next batch (a snapshot's truncation). */
+  readonly after?: (positions: ReadonlyArray<number>) => Effect.Effect<void, LogAppendError>
 }
 
 export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOptions = {}) =>
@@ -52,23 +70,84 @@ export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOpti
     const backupInterval = options.backupIntervalMs ?? 3_600_000
     const maxEntrySize = options.maxEntrySize ?? DEFAULT_MAX_ENTRY_SIZE
     const readTimeout = options.readTimeoutMs ?? 5000
+    const maxBatch = options.maxAppendBatch ?? 1000
     const stores: Stores = emptyStores()
     let state: StorageState = "PREPARED"
     let lastBackup = yield* Clock.currentTimeMillis
     let staged: { stores: Stores; timestamp: number } | undefined
     const lock = yield* Effect.makeSemaphore(1)
     const changes = yield* PubSub.unbounded<AppliedChange>()
+    // Group commit: items queued in order, the batch in flight, and the last item queued.
+    let queue: Array<Pending> = []
+    let appending = false
+    let last: Pending | undefined
 
-    const ready = Effect.suspend(() =>
-      state === "READY"
-        ? Effect.void
-        : Effect.fail(new StorageNotReady({ state, message: "Storage is not READY" }))
-    )
+    const notReady = () => new StorageNotReady({ state, message: "Storage is not READY" })
+    const ready = Effect.suspend(() => (state === "READY" ? Effect.void : Effect.fail(notReady())))
     const persistFailed = (e: { message: string }) => {
       // The entry may still be chosen later, so memory can no longer be trusted: stop.
       state = "STOPPED"
       return new StorageWriteFailed({ message: `Failed to persist storage changes: ${e.message}` })
     }
+
+    /** Appends queued items batch by batch until none are left; a failure fails them all. */
+    const appendLoop: Effect.Effect<void> = Effect.gen(function* () {
+      while (queue.length > 0) {
+        let n = 0
+        let count = 0
+        while (n < queue.length && (n === 0 || count + queue[n].entries.length <= maxBatch)) {
+          count += queue[n].entries.length
+          n++
+        }
+        const batch = queue.slice(0, n)
+        queue = queue.slice(n)
+        const entries = batch.length === 1 ? batch[0].entries : batch.flatMap((p) => p.entries)
+        const result = yield* Effect.either(
+          Effect.gen(function* () {
+            const positions = yield* log.append(entries)
+            let at = 0
+            const slices: Array<ReadonlyArray<number>> = []
+            for (const p of batch) {
+              const mine = positions.slice(at, at + p.entries.length)
+              at += p.entries.length
+              slices.push(mine)
+              if (p.after) yield* p.after(mine)
+            }
+            return slices
+          })
+        )
+        if (result._tag === "Left") {
+          const failure = persistFailed(result.left)
+          const doomed = [...batch, ...queue]
+          queue = []
+          for (const p of doomed) yield* Deferred.fail(p.done, failure)
+          break
+        }
+        for (let i = 0; i < batch.length; i++) {
+          const p = batch[i]
+          if (p.ops !== undefined)
+            yield* PubSub.publish(changes, { position: result.right[i][0], ops: p.ops })
+          yield* Deferred.succeed(p.done, result.right[i])
+        }
+      }
+      appending = false
+    })
+
+    /** Queues entries (the caller has already applied what they stand for) and starts the appender. */
+    const enqueue = (
+      entries: ReadonlyArray<Uint8Array>,
+      ops: ReadonlyArray<Op> | undefined,
+      done: Deferred.Deferred<ReadonlyArray<number>, StorageWriteFailed>,
+      after?: Pending["after"]
+    ): boolean => {
+      const p: Pending = after === undefined ? { entries, ops, done } : { entries, ops, done, after }
+      queue.push(p)
+      last = p
+      if (appending) return false
+      appending = true
+      return true
+    }
+    const startAppender = Effect.asVoid(Effect.forkDaemon(Effect.uninterruptible(appendLoop)))
 
     const replay = Effect.gen(function* () {
       const noop = yield* log.append([encodeNoop()])
@@ -112,17 +191,27 @@ export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOpti
     )
 
     const write: StorageShape["write"] = (fn) =>
-      lock.withPermits(1)(
-        Effect.gen(function* () {
-          yield* ready
+      Effect.flatMap(
+        Deferred.make<ReadonlyArray<number>, StorageWriteFailed>(),
+        (done): Effect.Effect<typeof work.value, StorageNotReady | StorageWriteFailed> => {
+          // Plan, apply and queue in one synchronous step, so writes take effect in arrival order.
+          if (state !== "READY") return Effect.fail(notReady())
           const work = fn(stores)
           const ops = coalesce(work.ops)
-          if (ops.length === 0) return work.value
-          const [position] = yield* log.append([encodeTransaction(ops)]).pipe(Effect.mapError(persistFailed))
+          if (ops.length === 0) {
+            // Nothing to log, but what it read may not be durable yet: wait for the last queued entry.
+            const tail = last
+            return tail === undefined
+              ? Effect.succeed(work.value)
+              : Effect.as(Deferred.await(tail.done), work.value)
+          }
           for (const op of ops) applyOp(stores, op)
-          yield* PubSub.publish(changes, { position, ops })
-          return work.value
-        })
+          const start = enqueue([encodeTransaction(ops)], ops, done)
+          return Effect.zipRight(
+            start ? startAppender : Effect.void,
+            Effect.as(Deferred.await(done), work.value)
+          )
+        }
       )
 
     const backupSnapshot = (snap: Snapshot, now: number) =>
@@ -131,19 +220,30 @@ export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOpti
         catch: (e) => new BackupFailed({ message: `backup to ${options.backupDir} failed: ${String(e)}` })
       })
 
-    const appendSnapshot = (snap: Snapshot) =>
+    /**
+     * Builds a snapshot and queues it behind every applied transaction in one synchronous step (so
+     * no write lands between them), truncating the log before it once appended.
+     */
+    const appendSnapshot = (build: () => Snapshot) =>
       Effect.gen(function* () {
-        const positions = yield* log.append(encodeSnapshot(snap, maxEntrySize))
-        yield* log.truncate(positions[0])
-        return { position: positions[0] }
-      }).pipe(Effect.mapError(persistFailed))
+        const done = yield* Deferred.make<ReadonlyArray<number>, StorageWriteFailed>()
+        const { snap, start } = yield* Effect.sync(() => {
+          const snap = build()
+          const start = enqueue(encodeSnapshot(snap, maxEntrySize), undefined, done, (positions) =>
+            log.truncate(positions[0])
+          )
+          return { snap, start }
+        })
+        if (start) yield* startAppender
+        const positions = yield* Deferred.await(done)
+        return { position: positions[0], snap }
+      })
 
     const snapshot = lock.withPermits(1)(
       Effect.gen(function* () {
         yield* ready
         const now = yield* Clock.currentTimeMillis
-        const snap = buildSnapshot(stores, now)
-        const result = yield* appendSnapshot(snap)
+        const { position, snap } = yield* appendSnapshot(() => buildSnapshot(stores, now))
         if (options.backupDir && now >= lastBackup + backupInterval) {
           lastBackup = now
           yield* backupSnapshot(snap, now).pipe(
@@ -151,7 +251,7 @@ export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOpti
             Effect.forkDaemon
           )
         }
-        return result
+        return { position }
       })
     )
 
@@ -194,10 +294,11 @@ export const makeDurableStorage = (log: ReplicatedLogShape, options: StorageOpti
         Effect.gen(function* () {
           yield* ready
           const s = yield* needStaged
-          yield* appendSnapshot(buildSnapshot(s.stores, s.timestamp))
-          staged = undefined
-          // As in Aurora the scheduler then shuts down; the next start recovers the committed backup.
+          // No write may follow the staged snapshot into the log. As in Aurora the scheduler then
+          // shuts down; the next start recovers the committed backup.
           state = "STOPPED"
+          yield* appendSnapshot(() => buildSnapshot(s.stores, s.timestamp))
+          staged = undefined
         })
       ),
       unload: Effect.map(needStaged, () => {

@@ -79,7 +79,7 @@ const restart = Command.make(
         if (o.maxTotalFailures < 0)
           return yield* new CliExit({
             code: EXIT.INVALID_PARAMETER,
-            message: "max_total_failures option must be >0, but you specified " + o.maxTotalFailures
+            message: `max_total_failures option must be >0, but you specified ${o.maxTotalFailures}`
           })
         if (o.batchSize < 1)
           return yield* new CliExit({ code: EXIT.ARGS, message: "argument --batch-size: must be at least 1" })

@@ -31,7 +31,9 @@ const ALIASES: Record<string, ReadonlyArray<string>> = {
   run: ["task", "run"],
   open: ["job", "open"],
   diff: ["job", "diff"],
-  inspect: ["job", "inspect"]
+  inspect: ["job", "inspect"],
+  version: ["--version"],
+  help: ["--help"]
 }
 
 /** `get_quota --cluster=C ROLE` becomes `quota get C/ROLE`. */
@@ -72,7 +74,7 @@ const program = cli([process.argv[0], process.argv[1], ...rewritten]).pipe(
         process.exitCode = EXIT.ARGS
       } else {
         process.stderr.write(`Fatal error running command: ${String(e)}\n`)
-        process.exitCode = 20
+        process.exitCode = EXIT.UNKNOWN_ERROR
       }
     })
   ),
@@ -80,7 +82,17 @@ const program = cli([process.argv[0], process.argv[1], ...rewritten]).pipe(
   Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
 )
 
-Effect.runPromise(program).catch((e) => {
-  process.stderr.write(`Fatal error running command: ${String(e)}\n`)
-  process.exitCode = 20
+Effect.runPromise(
+  program.pipe(
+    // a defect still ends as one line, never a stack trace
+    Effect.catchAllDefect((d) =>
+      Effect.sync(() => {
+        process.stderr.write(`Fatal error running command: ${d instanceof Error ? d.message : String(d)}\n`)
+        process.exitCode = EXIT.UNKNOWN_ERROR
+      })
+    )
+  )
+).catch((e) => {
+  process.stderr.write(`Fatal error running command: ${e instanceof Error ? e.message : String(e)}\n`)
+  process.exitCode = EXIT.UNKNOWN_ERROR
 })

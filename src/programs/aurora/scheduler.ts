@@ -1,19 +1,14 @@
 /**
  * The client's connection to a cluster's scheduler (client-config.md §0.3): clusters.json lookup,
- * ZooKeeper discovery or a direct URI, the @effect/rpc client over HTTP at `<base>/api` (following
- * 307 redirects to the leader), the retry rules of src/domain/client/retry.ts, and the standard
- * response check of §0.2.
+ * ZooKeeper discovery or a direct URI, the shared SchedulerClient (RPC over HTTP at `<base>/api`,
+ * following 307 redirects to the leader), the retry rules of src/domain/client/retry.ts, and the
+ * standard response check of §0.2.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as Rpc from "@effect/rpc/Rpc"
-import * as RpcClient from "@effect/rpc/RpcClient"
 import type * as RpcGroup from "@effect/rpc/RpcGroup"
-import * as RpcSerialization from "@effect/rpc/RpcSerialization"
-import { Cause, Clock, Duration, Effect, Either, Layer, Option, type Scope } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Either, Layer, Option, Scope } from "effect"
 import {
   builtinDevcluster,
   type Cluster,
@@ -28,7 +23,8 @@ import {
 import type { Attempt } from "../../domain/client/retry.ts"
 import { BYPASS_LEADER_REDIRECT_HEADER, type ResponseCode } from "../../domain/model/index.ts"
 import { discoverScheduler } from "../../layers/coordinator/discovery.ts"
-import { SchedulerRpcs } from "../../services/SchedulerApi.ts"
+import type { SchedulerRpcs } from "../../services/SchedulerApi.ts"
+import { apiUrl, SchedulerClient } from "../../services/SchedulerClient.ts"
 import { CliExit, EXIT, err } from "./shared.ts"
 
 type Rpcs = RpcGroup.Rpcs<typeof SchedulerRpcs>
@@ -167,44 +163,36 @@ export const connect = (
   options: ConnectOptions
 ): Effect.Effect<Scheduler, CliExit, Scope.Scope> =>
   Effect.gen(function* () {
-    const baseUrl = yield* resolveBase(cluster)
-    const apiUrl = new URL("api", `${baseUrl}/`).toString()
     const headers: Record<string, string> = { "User-Agent": options.userAgent }
     if (options.bypassLeaderRedirect) headers[BYPASS_LEADER_REDIRECT_HEADER] = "true"
-    // A follower answers 307 to the leader; the redirect is followed here (method and body kept)
-    // because Node 20's fetch cannot resend a byte body on its own redirects.
-    const protocol = Layer.scoped(
-      RpcClient.Protocol,
-      Effect.flatMap(HttpClient.HttpClient, (c) =>
-        RpcClient.makeProtocolHttp(
-          c.pipe(
-            HttpClient.mapRequest(HttpClientRequest.prependUrl(apiUrl)),
-            HttpClient.mapRequest(HttpClientRequest.setHeaders(headers)),
-            HttpClient.followRedirects(5),
-            HttpClient.filterStatusOk
-          )
-        )
-      )
-    ).pipe(
-      Layer.provide([
-        RpcSerialization.layerJson,
-        FetchHttpClient.layer.pipe(
-          Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" }))
-        )
-      ])
+    const scope = yield* Effect.scope
+    const build = (base: string) =>
+      Effect.map(Scope.extend(Layer.build(SchedulerClient.layer(base, { headers })), scope), (context) => ({
+        base,
+        rpc: Context.get(context, SchedulerClient) as unknown as Record<
+          string,
+          (payload: unknown) => Effect.Effect<unknown, unknown>
+        >
+      }))
+    const baseUrl = yield* resolveBase(cluster)
+    let current = yield* build(baseUrl)
+    // With ZooKeeper discovery a transport failure may mean the leader changed: look it up again.
+    const discovered = Either.getRight(schedulerLocation(cluster)).pipe(
+      Option.exists((l) => l._tag !== "Uri")
     )
-    const context = yield* Layer.build(protocol)
-    const client = yield* RpcClient.make(SchedulerRpcs, { flatten: true, disableTracing: true }).pipe(
-      Effect.provide(context)
-    )
+    const rediscover = Effect.gen(function* () {
+      const fresh = yield* Effect.option(resolveBase(cluster))
+      if (Option.isSome(fresh) && fresh.value !== current.base) {
+        yield* err(` INFO] The scheduler of ${cluster.name} is now at ${fresh.value}`)
+        current = yield* build(fresh.value)
+      }
+    })
     const limit = maximumWaitMs()
     const call = <T extends RpcTag>(tag: T, payload: RpcPayload<T>): Effect.Effect<RpcSuccess<T>, CliExit> =>
       Effect.gen(function* () {
         const started = yield* Clock.currentTimeMillis
         for (;;) {
-          const exit = yield* (
-            client(tag, payload as never) as unknown as Effect.Effect<unknown, unknown>
-          ).pipe(
+          const exit = yield* current.rpc[tag](payload).pipe(
             Effect.timeoutFail({
               duration: ATTEMPT_TIMEOUT,
               onTimeout: () => ({ message: "timed out waiting for an answer" })
@@ -235,12 +223,13 @@ export const connect = (
           const now = yield* Clock.currentTimeMillis
           const decision = decideRetry(tag, attempt, now - started, limit)
           if (decision._tag === "Fail") {
-            const where = attempt._tag === "Answered" ? "" : ` (scheduler at ${apiUrl})`
+            const where = attempt._tag === "Answered" ? "" : ` (scheduler at ${apiUrl(current.base)})`
             return yield* new CliExit({ code: decision.exitCode, message: `${decision.message}${where}` })
           }
           if (decision._tag === "Retry") {
             yield* err(`WARN] ${decision.warning}`)
             yield* Effect.sleep(Duration.millis(decision.afterMs))
+            if (discovered && attempt._tag === "TransportFailed") yield* rediscover
           }
         }
       })

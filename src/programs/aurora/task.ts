@@ -16,14 +16,19 @@ import { checkResponse, schedulerFor } from "./scheduler.ts"
 import { CliExit, EXIT, out, parseArg, verboseOption } from "./shared.ts"
 import { jobKeyOf } from "./wait.ts"
 
-/** The sandbox path template of §1.6 for one task (shell globs left for the remote shell). */
+/**
+ * The sandbox path template of §1.6 for one task (shell globs left for the shell). On this machine
+ * the root is globbed too (`<slave_root>*`): the one-machine cluster's extra agents keep their work
+ * dirs beside the first (`agent`, `agent2`, ...), and the task id picks the one directory.
+ */
 export const sandboxPath = (
   slaveRoot: string,
   runDirectory: string,
   taskId: string,
-  executorSandbox: boolean
+  executorSandbox: boolean,
+  local = false
 ) =>
-  `${slaveRoot.replace(/\/$/, "")}/slaves/*/frameworks/*/executors/thermos-${taskId}/runs/${runDirectory}${executorSandbox ? "" : "/sandbox"}`
+  `${slaveRoot.replace(/\/$/, "")}${local ? "*" : ""}/slaves/*/frameworks/*/executors/thermos-${taskId}/runs/${runDirectory}${executorSandbox ? "" : "/sandbox"}`
 
 /** `{{mesos.instance}}`, `{{thermos.task_id}}` and `{{thermos.ports[name]}}` from the live task. */
 export const substituteTask = (command: string, t: ScheduledTask): string =>
@@ -35,10 +40,11 @@ export const substituteTask = (command: string, t: ScheduledTask): string =>
       return port === undefined ? whole : String(port)
     })
 
-const localNames = (): ReadonlySet<string> => {
-  const names = new Set(["localhost", "127.0.0.1", "::1", hostname()])
+/** Whether `host` is this machine: its names, its addresses, or any loopback address. */
+const isLocalHost = (): ((host: string) => boolean) => {
+  const names = new Set(["localhost", "::1", hostname()])
   for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address)
-  return names
+  return (host) => names.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 /** Runs one command and answers its combined output. */
@@ -106,15 +112,16 @@ const run = Command.make(
             code: EXIT.INVALID_PARAMETER,
             message: `No live tasks found for ${o.instanceSpec}`
           })
-        const local = localNames()
+        const isLocal = isLocalHost()
         yield* Effect.forEach(
           tasks,
           (t) =>
             Effect.gen(function* () {
               const host = t.assignedTask.slaveHost ?? "localhost"
-              const sandbox = sandboxPath(root, runDir, t.assignedTask.taskId, o.executorSandbox)
+              const local = isLocal(host)
+              const sandbox = sandboxPath(root, runDir, t.assignedTask.taskId, o.executorSandbox, local)
               const command = `cd ${sandbox};${substituteTask(o.command, t)}`
-              const output = local.has(host)
+              const output = local
                 ? yield* capture("bash", ["-c", command])
                 : yield* capture("ssh", [
                     "-n",

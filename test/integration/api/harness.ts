@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Layer, Ref, type Scope } from "effect"
+import { Context, Effect, Layer, Ref, type Scope } from "effect"
 import type { LeaderStatus } from "../../../src/domain/coordinator/index.ts"
 import type {
   HostStatus,
@@ -13,13 +13,15 @@ import type {
   TaskConfig
 } from "../../../src/domain/model/index.ts"
 import type { Op } from "../../../src/domain/storage/index.ts"
-import { type ApiOptions, SchedulerApiLive } from "../../../src/layers/api/index.ts"
-import { SimulatedClusterManager } from "../../../src/layers/cluster/simulated.ts"
-import { type HttpServerOptions, makeSchedulerHttpServer } from "../../../src/layers/http/server.ts"
+import type { ApiOptions } from "../../../src/layers/api/index.ts"
+import { SimulatedClusterManager, type SimulatedOptions } from "../../../src/layers/cluster/simulated.ts"
+import { type HttpServerOptions, SchedulerHttp, SchedulerHttpLive } from "../../../src/layers/http/index.ts"
 import { makeMember } from "../../../src/layers/log/layers.ts"
 import { makeMemoryStore } from "../../../src/layers/log/sqlite-store.ts"
 import { noTransport } from "../../../src/layers/log/transport.ts"
+import { leaderServicesLayer } from "../../../src/layers/scheduler/leader.ts"
 import { StateManagerLive } from "../../../src/layers/scheduler/StateManagerLive.ts"
+import { makeStandbyServices } from "../../../src/layers/scheduler/standby.ts"
 import { makeDurableStorage } from "../../../src/layers/storage/durable.ts"
 import { MaintenanceController } from "../../../src/services/MaintenanceController.ts"
 import { SchedulerClient } from "../../../src/services/SchedulerClient.ts"
@@ -85,12 +87,18 @@ const doubles = (recorded: Recorded, leader: Ref.Ref<LeaderStatus>, state: Ref.R
     })
   )
 
-/** Builds the scheduler in `scope`; `started: false` leaves storage PREPARED (a standby's state). */
+/**
+ * Builds the scheduler in `scope`; `started: false` leaves storage PREPARED (a standby's state) and
+ * `leading: false` serves with the scheduler program's stand-ins for the leader-only services.
+ */
 export const makeHarness = (
   options: {
     readonly started?: boolean
+    readonly leading?: boolean
     readonly api?: Partial<ApiOptions>
     readonly http?: Partial<HttpServerOptions>
+    /** Runs the real leader services over this simulated cluster instead of test doubles. */
+    readonly cluster?: SimulatedOptions
   } = {}
 ) =>
   Effect.gen(function* () {
@@ -102,23 +110,40 @@ export const makeHarness = (
     const recorded: Recorded = { calls: [], shutdowns: [] }
     const leader = yield* Ref.make<LeaderStatus>({ _tag: "Leading" })
     const state = yield* Ref.make<LifecycleState>("ACTIVE")
-    const base = Layer.mergeAll(
-      Layer.succeed(Storage, storage),
-      doubles(recorded, leader, state),
-      StateManagerLive({ schedulerHost: "scheduler-test" }).pipe(
-        Layer.provide(Layer.succeed(Storage, storage)),
-        Layer.provide(SimulatedClusterManager({ agents: [] }))
-      )
+    const testDoubles = doubles(recorded, leader, state)
+    const lifecycle = Layer.succeed(
+      SchedulerLifecycle,
+      Context.get(yield* Layer.build(testDoubles), SchedulerLifecycle)
     )
+    const withStorage = Layer.succeed(Storage, storage)
+    const base =
+      options.leading === false
+        ? // A standby: the scheduler program's stand-ins, never pointed at a leader.
+          Layer.mergeAll(withStorage, lifecycle, Layer.succeedContext(makeStandbyServices().context))
+        : options.cluster === undefined
+          ? Layer.mergeAll(
+              withStorage,
+              testDoubles,
+              StateManagerLive({ schedulerHost: "scheduler-test" }).pipe(
+                Layer.provide(withStorage),
+                Layer.provide(SimulatedClusterManager({ agents: [] }))
+              )
+            )
+          : // The real leader services (core) over the simulated cluster; only the lifecycle is a double.
+            leaderServicesLayer({ schedulerHost: "scheduler-test", clusterName: "test-cluster" }).pipe(
+              Layer.provideMerge(
+                Layer.mergeAll(withStorage, lifecycle, SimulatedClusterManager(options.cluster))
+              )
+            )
     const services = Layer.provideMerge(
-      SchedulerApiLive({ clusterName: "test-cluster", statsUrlPrefix: "http://stats/", ...options.api }),
+      SchedulerHttpLive(
+        { host: "127.0.0.1", port: 0, ...options.http },
+        { clusterName: "test-cluster", statsUrlPrefix: "http://stats/", ...options.api }
+      ),
       base
     )
     const scope = yield* Effect.scope
-    const context = yield* Layer.buildWithScope(services, scope)
-    const server = yield* makeSchedulerHttpServer({ host: "127.0.0.1", port: 0, ...options.http }).pipe(
-      Effect.provide(context)
-    )
+    const server = yield* Effect.provide(SchedulerHttp, yield* Layer.buildWithScope(services, scope))
     const clientContext = yield* Layer.buildWithScope(SchedulerClient.layer(server.url), scope)
     const client = yield* Effect.provide(SchedulerClient, clientContext)
     return {
@@ -180,7 +205,8 @@ export const saveRunningTask = (
   storage: StorageShape,
   job: JobConfiguration,
   instanceId: number,
-  host = "known-host-1"
+  host = "known-host-1",
+  ports: Readonly<Record<string, number>> = {}
 ) =>
   storage.write((): { ops: ReadonlyArray<Op>; value: string } => {
     const taskId = `${job.key.role}-${job.key.environment}-${job.key.name}-${instanceId}-running`
@@ -190,7 +216,7 @@ export const saveRunningTask = (
         slaveId: `agent-${host}`,
         slaveHost: host,
         task: { ...job.taskConfig, tier: "preemptible", production: false },
-        assignedPorts: {},
+        assignedPorts: ports,
         instanceId
       },
       status: "RUNNING",

@@ -40,6 +40,7 @@ describe("health and stats", () => {
         expect(map.get("scheduler_thrift_response_INVALID_REQUEST")).toBeGreaterThanOrEqual(1)
         expect(map.get("http_200_responses_events")).toBeGreaterThanOrEqual(1)
         expect(map.has("jvm_uptime_secs")).toBe(true)
+        expect(map.get("process_cpu_cores_utilized")).toBeGreaterThanOrEqual(0)
 
         const json = yield* get(`${url}/vars.json`)
         const parsed = JSON.parse(json.body) as Record<string, number>
@@ -68,6 +69,52 @@ describe("health and stats", () => {
         expect(missing.body).toContain("/no/such/page")
         const vars = yield* get(`${url}/vars`)
         expect(vars.body).toMatch(/\nhttp_404_responses_events [1-9]/)
+      })
+    ))
+})
+
+describe("/apibeta", () => {
+  const post = (url: string, body: string) =>
+    Effect.promise(async () => {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body })
+      return {
+        status: r.status,
+        body: (await r.json()) as {
+          responseCode: string
+          details: Array<{ message: string }>
+          result?: unknown
+        }
+      }
+    })
+
+  it("answers plain JSON calls through the same handlers, and refuses bad ones with 400/404", () =>
+    withScheduler(({ url, storage }) =>
+      Effect.gen(function* () {
+        const created = yield* post(
+          `${url}/apibeta/createJob`,
+          JSON.stringify({ description: helloConfig("beta") })
+        )
+        expect(created.status).toBe(200)
+        expect(created.body.responseCode).toBe("OK")
+        expect((yield* storeContents(storage)).tasks).toHaveLength(3)
+        const jobs = yield* post(`${url}/apibeta/getJobs`, "")
+        expect(jobs.body.responseCode).toBe("OK")
+        expect(JSON.stringify(jobs.body.result)).toContain('"name":"beta"')
+        const invalid = yield* post(
+          `${url}/apibeta/killTasks`,
+          JSON.stringify({ job: { role: "a b", environment: "devel", name: "x" } })
+        )
+        expect(invalid.status).toBe(200)
+        expect(invalid.body.responseCode).toBe("INVALID_REQUEST")
+
+        expect((yield* post(`${url}/apibeta/noSuchCall`, "{}")).status).toBe(404)
+        const badJson = yield* post(`${url}/apibeta/getJobs`, "{nope")
+        expect(badJson.status).toBe(400)
+        expect(badJson.body.details[0].message).toMatch(/^Invalid JSON/)
+        expect((yield* post(`${url}/apibeta/getJobs`, "[1]")).status).toBe(400)
+        const wrongType = yield* post(`${url}/apibeta/getQuota`, JSON.stringify({ ownerRole: 7 }))
+        expect(wrongType.status).toBe(400)
+        expect(wrongType.body.details[0].message).toContain("ownerRole")
       })
     ))
 })
@@ -141,6 +188,20 @@ describe("failures", () => {
           expect(c.responseCode).toBe("ERROR_TRANSIENT")
         }),
       { started: false }
+    ))
+
+  it("answers ERROR_TRANSIENT on a standby (leader services are stand-ins, storage PREPARED)", () =>
+    withScheduler(
+      ({ client, url }) =>
+        Effect.gen(function* () {
+          const r = yield* client.createJob({ description: helloConfig("hello") })
+          expect(r.responseCode).toBe("ERROR_TRANSIENT")
+          expect(r.details).toEqual([{ message: "Storage is not READY" }])
+          expect((yield* client.getRoleSummary({})).responseCode).toBe("ERROR_TRANSIENT")
+          expect((yield* get(`${url}/pendingtasks`)).status).toBe(503)
+          expect((yield* get(`${url}/health`)).status).toBe(200)
+        }),
+      { leading: false, started: false }
     ))
 
   it("refuses an oversized request with 413 and changes nothing", () =>

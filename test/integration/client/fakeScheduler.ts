@@ -44,6 +44,8 @@ export interface FakeScheduler {
   readonly url: string
   readonly port: number
   readonly calls: Array<Call>
+  /** Request headers, one entry per HTTP request. */
+  readonly headers: Array<Record<string, string | string[] | undefined>>
   readonly state: FakeState
   /** Answers `tag` with `reply` the next `times` calls (forever when omitted). */
   readonly script: (tag: string, reply: Reply | ((payload: Payload) => Reply), times?: number) => void
@@ -262,6 +264,7 @@ const behaviour = (state: FakeState): Record<string, (p: Payload) => Reply> => (
 
 export const startFakeScheduler = async (): Promise<FakeScheduler> => {
   const calls: Array<Call> = []
+  const headers: Array<Record<string, string | string[] | undefined>> = []
   const state: FakeState = {
     jobs: new Map(),
     tasks: [],
@@ -299,6 +302,7 @@ export const startFakeScheduler = async (): Promise<FakeScheduler> => {
   })
   let httpFailures: { status: number; times: number } | undefined
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    headers.push(req.headers)
     const chunks: Array<Buffer> = []
     for await (const c of req) chunks.push(c as Buffer)
     if (httpFailures && httpFailures.times > 0) {
@@ -329,6 +333,7 @@ export const startFakeScheduler = async (): Promise<FakeScheduler> => {
     url: `http://127.0.0.1:${port}`,
     port,
     calls,
+    headers,
     state,
     script: (tag, reply, times = Number.POSITIVE_INFINITY) => {
       const q = scripted.get(tag) ?? []

@@ -160,63 +160,20 @@ describe("task scheduler loop against a simulated cluster", () => {
     }).pipe(Effect.provide(Layer.mergeAll(base, offers, scheduler)))
   })
 
-  it.scoped(
-    "a failed launch marks its task LOST; the rest of the batch still launches on its own offers",
-    () => {
-      const sim = cluster(3)
-      const t = task({ job: job("x"), resources: res(1, 128, 128) })
-      const ids = [sim.addPending(t, 0), sim.addPending(t, 1)]
-      return Effect.gen(function* () {
-        const scheduler = yield* TaskScheduler
-        yield* ticks(sim, 1, 0)
-        const offers = yield* (yield* OfferManager).all
-        // Only the first-ranked offer fails: it goes to the first task of the batch.
-        sim.failLaunch.add(offers[0].offer.id)
-        const done = yield* scheduler.schedule(ids)
-        expect(done).toEqual(ids)
-        expect(sim.status(ids[0])).toBe("LOST")
-        expect(sim.status(ids[1])).toBe("RUNNING")
-        expect(sim.launched.map((l) => l.taskId)).toEqual([ids[1]])
-      }).pipe(Effect.provide(placementLayer(sim, { offers: { holdOffersForever: true } })))
-    }
-  )
-
-  it.scoped("a batch is assigned in one assignAll call when the state offers it, then launched", () => {
-    const sim = cluster(6)
-    const calls: Array<ReadonlyArray<string>> = []
-    const batched = {
-      ...sim.state,
-      assignAll: (
-        list: ReadonlyArray<{
-          taskId: string
-          host: string
-          agentId: string
-          ports: Readonly<Record<string, number>>
-        }>
-      ) =>
-        Effect.gen(function* () {
-          calls.push(list.map((a) => a.taskId))
-          const out = new Set<string>()
-          // The second task moved on meanwhile: it must be neither launched nor reported done.
-          for (const a of list.filter((_, i) => i !== 1))
-            if (yield* sim.state.assign(a.taskId, a.host, a.agentId, a.ports)) out.add(a.taskId)
-          return out as ReadonlySet<string>
-        })
-    }
-    const base = Layer.merge(Layer.succeed(PlacementState, batched), Layer.succeed(OfferDriver, sim.driver))
-    const offers = OfferManagerLive({ seed: 1, holdOffersForever: true }).pipe(Layer.provide(base))
-    const scheduler = TaskSchedulerLive().pipe(Layer.provide(Layer.merge(base, offers)))
-    const t = task({ job: job("batch"), resources: res(1, 128, 128) })
-    const ids = Array.from({ length: 4 }, (_, i) => sim.addPending(t, i))
+  it.scoped("a failed launch marks the task LOST and stops the batch", () => {
+    const sim = cluster(3)
+    const t = task({ job: job("x"), resources: res(1, 128, 128) })
+    const ids = [sim.addPending(t, 0), sim.addPending(t, 1)]
     return Effect.gen(function* () {
-      const om = yield* OfferManager
-      for (const o of sim.allOffers()) yield* om.add(o)
-      const done = yield* (yield* TaskScheduler).schedule(ids)
-      expect(calls).toEqual([ids])
-      expect([...done].sort()).toEqual([ids[0], ids[2], ids[3]].sort())
-      expect(sim.launched.map((l) => l.taskId).sort()).toEqual([ids[0], ids[2], ids[3]].sort())
+      const scheduler = yield* TaskScheduler
+      yield* ticks(sim, 1, 0)
+      const offers = yield* (yield* OfferManager).all
+      for (const o of offers) sim.failLaunch.add(o.offer.id)
+      const done = yield* scheduler.schedule(ids)
+      expect(done).toEqual([ids[0]])
+      expect(sim.status(ids[0])).toBe("LOST")
       expect(sim.status(ids[1])).toBe("PENDING")
-    }).pipe(Effect.provide(Layer.mergeAll(base, offers, scheduler)))
+    }).pipe(Effect.provide(placementLayer(sim, { offers: { holdOffersForever: true } })))
   })
 
   it.scoped("returns ids that are no longer pending so the group forgets them", () => {

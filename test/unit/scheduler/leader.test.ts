@@ -1,15 +1,25 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Metric } from "effect"
+import { Effect, Metric, Stream } from "effect"
 import { changeState } from "../../../src/domain/lifecycle/index.ts"
+import { scheduleAttemptsFired } from "../../../src/layers/placement/TaskSchedulerLive.ts"
 import { LeaderServices } from "../../../src/layers/scheduler/leader.ts"
 import {
   frameworkRegistered,
   schedulerResourceOffers,
   taskStoreGauges
 } from "../../../src/layers/scheduler/metrics.ts"
-import { decodeEntries } from "../../../src/layers/storage/codec.ts"
 import { StateManager } from "../../../src/services/StateManager.ts"
-import { agents, config, createJob, makeLog, service, startLeader, tasksOf, until } from "./harness.ts"
+import {
+  agents,
+  config,
+  createJob,
+  makeLog,
+  service,
+  settle,
+  startLeader,
+  tasksOf,
+  until
+} from "./harness.ts"
 
 const statusOf = (l: Parameters<typeof tasksOf>[0], id: string) =>
   Effect.map(
@@ -58,6 +68,31 @@ describe("leader services over storage and the simulated cluster", () => {
     })
   )
 
+  it.scoped("one scheduling attempt assigns its whole batch in one logged transaction", () =>
+    Effect.gen(function* () {
+      const firedBefore = (yield* Metric.value(scheduleAttemptsFired)).count
+      // One task per offer: five agents, so one attempt can place all five.
+      const l = yield* startLeader(yield* makeLog(), { maxTasksPerScheduleAttempt: 5 }, { agents: agents(5) })
+      const assignedPerChange: Array<number> = []
+      yield* Effect.forkScoped(
+        Stream.runForEach(l.storage.changes, (c) =>
+          Effect.sync(() => {
+            for (const op of c.ops)
+              if (op._tag === "SaveTasks") {
+                const n = op.tasks.filter((t) => t.status === "ASSIGNED").length
+                if (n > 0) assignedPerChange.push(n)
+              }
+          })
+        )
+      )
+      yield* settle
+      yield* createJob(l, config(9), 5)
+      expect(yield* until(Effect.sync(() => assignedPerChange.reduce((a, b) => a + b, 0) >= 5))).toBe(true)
+      expect(assignedPerChange).toEqual([5])
+      expect((yield* Metric.value(scheduleAttemptsFired)).count).toBeGreaterThan(firedBefore)
+    })
+  )
+
   it.scoped("kill: RUNNING -> KILLING sends a kill, and the cluster's answer makes it KILLED", () =>
     Effect.gen(function* () {
       const l = yield* startLeader(yield* makeLog())
@@ -80,33 +115,6 @@ describe("leader services over storage and the simulated cluster", () => {
       // Killed tasks are not rescheduled once they were KILLING; the cluster saw the kill.
       expect(l.cluster.control.taskState(id)).toBe(undefined)
       expect((yield* tasksOf(l)).length).toBe(1)
-    })
-  )
-
-  it.scoped("a scheduling attempt assigns its whole batch in one logged transaction", () =>
-    Effect.gen(function* () {
-      const log = yield* makeLog()
-      // Four agents: one offer each, so the four tasks fit one attempt (batches of 5 by default).
-      const l = yield* startLeader(log, {}, { agents: agents(4) })
-      yield* createJob(l, config(3), 4)
-      const running = Effect.map(
-        tasksOf(l),
-        (ts) => ts.length === 4 && ts.every((t) => t.status === "RUNNING")
-      )
-      expect(yield* until(running)).toBe(true)
-      const pos = yield* log.position
-      const decoded = decodeEntries(yield* log.read(pos.begin, pos.end))
-      if ("error" in decoded) throw new Error(decoded.error)
-      const assignedPerTransaction = decoded.records.flatMap((r) =>
-        r._tag !== "Transaction"
-          ? []
-          : r.ops.flatMap((op) =>
-              op._tag === "SaveTasks" && op.tasks.some((t) => t.status === "ASSIGNED")
-                ? [op.tasks.filter((t) => t.status === "ASSIGNED").length]
-                : []
-            )
-      )
-      expect(assignedPerTransaction).toEqual([4])
     })
   )
 })

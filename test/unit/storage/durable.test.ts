@@ -137,7 +137,7 @@ describe("durable storage over the log", () => {
     expect(r.after).toBeGreaterThan(r.before)
   })
 
-  it("a write whose append fails is not applied (no quorum reachable)", async () => {
+  it("a write whose append fails fails, is never published as applied, and stops storage (no quorum reachable)", async () => {
     const network = makeMemoryNetwork(3)
     const stores = [0, 1, 2].map(() => makeMemoryStore("VOTING"))
     const result = await Effect.runPromise(
@@ -174,7 +174,8 @@ describe("durable storage over the log", () => {
     expect(result.failed._tag === "Left" && result.failed.left.message).toMatch(
       /Failed to persist storage changes: log append not acknowledged by a quorum/
     )
-    // Only the first transaction was applied; after a failed append storage stops serving.
+    // Only the first transaction became durable; after a failed append storage stops serving (memory
+    // may hold the unpersisted change, as in Aurora, but nobody can read it any more).
     expect(result.applied).toEqual([1])
     expect(result.state).toBe("STOPPED")
     expect(result.readAfter._tag).toBe("Left")
