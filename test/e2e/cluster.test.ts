@@ -101,7 +101,9 @@ describe("a two-agent cluster through the CLI", () => {
     const created = await cluster.run("aurora", ["job", "create", job, file])
     expect(created.code, created.stderr).toBe(0)
     const consumed = await cluster.run("aurora", ["quota", "get", "devcluster/www-data"])
-    expect(consumed.stdout).toContain("Production shared pool resources consumed:\n  CPU: 0.1 core(s)\n  RAM: 8 MB")
+    expect(consumed.stdout).toContain(
+      "Production shared pool resources consumed:\n  CPU: 0.1 core(s)\n  RAM: 8 MB"
+    )
     expect((await cluster.run("aurora", ["job", "killall", job])).code).toBe(0)
   })
 

@@ -96,10 +96,11 @@ export const runScheduler = (f: RunFlags, logFlags: LogFlags) => {
       Context.add(Storage, storage),
       Context.merge(standby.context)
     )
-    const server = yield* makeSchedulerHttpServer({ host: f.ip, port: f.httpPort }).pipe(
-      Effect.provide(api),
-      Effect.provide(shared)
-    )
+    const server = yield* makeSchedulerHttpServer({
+      host: f.ip,
+      port: f.httpPort,
+      clusterName: f.clusterName
+    }).pipe(Effect.provide(api), Effect.provide(shared))
     yield* lifecycle.setSelf({ host, port: server.port })
     yield* Effect.logInfo(`scheduler HTTP on ${server.url}, advertised as ${host}:${server.port}`)
     yield* lifecycle.setState("PREPARING_STORAGE")
