@@ -38,6 +38,10 @@ const settings = {
   // -offer_filter_duration (5 s): an agent that just took a task is not offered again for this long,
   // so with 10 slots per agent it caps the rate at agents / filter (2,000 tasks/s at 5 s).
   offerFilterDurationMs: num("offer_filter_ms", 1000),
+  // -max_schedule_penalty (1 min): a group that found no offer backs off up to this long; with
+  // 100 groups taking turns at 10,000 offers per allocation round, long back-offs idle the tail.
+  initialSchedulePenaltyMs: num("initial_penalty_ms", 1000),
+  maxSchedulePenaltyMs: num("max_penalty_ms", 60_000),
   // Snapshots stay out of the measured minute (Aurora's default is hourly).
   dlogSnapshotIntervalMs: 3_600_000
 }
@@ -191,6 +195,8 @@ try {
       max_tasks_per_schedule_attempt: settings.maxTasksPerScheduleAttempt,
       max_status_update_batch_size: settings.maxStatusUpdateBatchSize,
       offer_filter_duration_ms: settings.offerFilterDurationMs,
+      initial_schedule_penalty_ms: settings.initialSchedulePenaltyMs,
+      max_schedule_penalty_ms: settings.maxSchedulePenaltyMs,
       allocation_interval_ms: ALLOCATION_INTERVAL_MS,
       legacy_constraints: legacyConstraints,
       verified_on_replica_1: `${v.placed} assigned tasks recovered in ${Math.round(v.recoverMs)} ms`
