@@ -53,8 +53,9 @@ const ALLOCATION_INTERVAL_MS = num("allocation_interval_ms", 1000)
 const members = (c: ProcessCluster) =>
   new Map<number, PeerAddress>(c.ports.map((port, id) => [id, { host: "127.0.0.1", port }]))
 
-// Where the scheduler's own replica runs SQLite: "worker" keeps its syncs off the scheduler's thread.
-const STORE_THREAD = (flag("store_thread") ?? "worker") as "worker" | "main"
+// Where the scheduler's own replica runs SQLite: "main" as aurora-scheduler does; "worker" keeps its
+// syncs off the scheduler's thread.
+const STORE_THREAD = (flag("store_thread") ?? "main") as "worker" | "main"
 
 const tcpLog = (c: ProcessCluster, id: number) =>
   layerTcp({
