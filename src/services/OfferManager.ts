@@ -19,12 +19,17 @@ export interface OfferManagerShape {
   readonly banGlobally: (offerId: string) => Effect.Effect<void>
   readonly hostAttributesChanged: (attributes: HostAttributes) => Effect.Effect<void>
   readonly driverDisconnected: Effect.Effect<void>
-  /** The first offer in order that passes the filter for the group, skipping `skip`ped ones. */
+  /**
+   * The first offer in order that passes the filter for the group, skipping `skip`ped ones. The tasks
+   * of one batch pass one `cursor` (a fresh `{ layout: -1, at: 0 }`): each search resumes after the
+   * previous match instead of rescanning the offers before it.
+   */
   readonly firstMatch: (
     groupKey: string,
     request: ResourceRequest,
     skip?: (offer: PreparedOffer) => boolean,
-    onVeto?: (offer: PreparedOffer, vetoes: ReadonlyArray<Veto>) => void
+    onVeto?: (offer: PreparedOffer, vetoes: ReadonlyArray<Veto>) => void,
+    cursor?: { layout: number; at: number }
   ) => Effect.Effect<PreparedOffer | undefined>
   /** The agent's offer if it passes the filter for the request (update affinity; never bans). */
   readonly matchAgent: (agentId: string, request: ResourceRequest) => Effect.Effect<PreparedOffer | undefined>

@@ -114,6 +114,8 @@ export const makeSimulatedCluster = (
       })
     const offers = new Map<string, string>() // offer id -> agent id
     const tasks = new Map<string, Task>()
+    // Tasks with a scripted end, so the allocation tick does not scan every task.
+    const timed = new Set<Task>()
     const seq = yield* Ref.make(0)
     let subscribed = false
     const emit = (e: ClusterEvent) => Queue.offer(events, e)
@@ -185,10 +187,15 @@ export const makeSimulatedCluster = (
 
     /** Scripted task endings that are due. */
     const finishDue = Effect.gen(function* () {
+      if (timed.size === 0) return
       const now = yield* Clock.currentTimeMillis
-      for (const t of tasks.values())
-        if (t.endsAt !== undefined && t.endsAt <= now && !isTerminalMesosState(t.state))
+      for (const t of [...timed]) {
+        if (isTerminalMesosState(t.state)) timed.delete(t)
+        else if (t.endsAt !== undefined && t.endsAt <= now) {
+          timed.delete(t)
           yield* update(t, t.outcome ?? "TASK_FINISHED", now, "Task finished")
+        }
+      }
     })
 
     const subscribe = Effect.gen(function* () {
@@ -252,6 +259,7 @@ export const makeSimulatedCluster = (
             ...(b.outcome === undefined ? {} : { outcome: b.outcome })
           }
           tasks.set(spec.taskId, t)
+          if (t.endsAt !== undefined) timed.add(t)
           a.used = addBags(a.used, need)
           for (const p of Object.values(spec.ports)) a.usedPorts.add(p)
           yield* update(t, "TASK_STARTING", now)

@@ -42,6 +42,11 @@ export const startCluster = async (
     readonly writeTimeoutMs?: number
     /** One for all replicas or one per replica (default "main"). */
     readonly storeThread?: "worker" | "main" | ReadonlyArray<"worker" | "main">
+    /**
+     * Members the caller runs in its own process (layerTcp on `ports[id]`, `dirs[id]`), as a scheduler
+     * hosts its replica: initialized, but never spawned, killed or stopped here.
+     */
+    readonly inProcess?: ReadonlyArray<number>
   } = {}
 ): Promise<ProcessCluster> => {
   const root = mkdtempSync(join(tmpdir(), "aurora-log-cluster-"))
@@ -53,8 +58,10 @@ export const startCluster = async (
       await Effect.runPromise(Effect.scoped(Effect.flatMap(makeSqliteStore(d), (s) => s.initialize)))
   const procs: Array<ChildProcess | undefined> = ports.map(() => undefined)
   const members = Object.fromEntries(ports.map((p, i) => [String(i), p]))
+  const spawned = (id: number) => !(opts.inProcess ?? []).includes(id)
   const start = (id: number) =>
     new Promise<void>((resolve, reject) => {
+      if (!spawned(id)) return reject(new Error(`member ${id} runs in the caller's process`))
       const options = {
         id,
         path: dirs[id],
@@ -90,7 +97,7 @@ export const startCluster = async (
       p.kill(sig)
     })
   const kill = (id: number) => signal(id, "SIGKILL")
-  await Promise.all(ports.map((_, i) => start(i)))
+  await Promise.all(ports.flatMap((_, i) => (spawned(i) ? [start(i)] : [])))
   return {
     ports,
     dirs,

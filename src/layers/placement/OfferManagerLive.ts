@@ -98,7 +98,7 @@ export const makeOfferManager = (overrides: Partial<OfferManagerSettings> = {}) 
       banGlobally: (id) => Effect.sync(() => store.banGlobally(id)),
       hostAttributesChanged: (attributes) => Effect.sync(() => store.updateHost(attributes)),
       driverDisconnected: Effect.sync(() => store.clear()),
-      firstMatch: (groupKey, request, skip, onVeto) =>
+      firstMatch: (groupKey, request, skip, onVeto, cursor) =>
         Effect.map(
           Clock.currentTimeMillis,
           (now) =>
@@ -107,7 +107,8 @@ export const makeOfferManager = (overrides: Partial<OfferManagerSettings> = {}) 
               request,
               filterSettings(now),
               skip === undefined ? undefined : (h) => skip(h.prepared),
-              onVeto === undefined ? undefined : (h, v) => onVeto(h.prepared, v)
+              onVeto === undefined ? undefined : (h, v) => onVeto(h.prepared, v),
+              cursor
             )?.prepared
         ),
       matchAgent: (agentId, request) =>

@@ -34,6 +34,7 @@ import { PlacementState } from "../../services/PlacementState.ts"
 import { Preemptor } from "../../services/Preemptor.ts"
 import { TaskScheduler, type TaskSchedulerShape } from "../../services/TaskScheduler.ts"
 import { groupKeyOf } from "./groupKeys.ts"
+import { newMatchCursor } from "./offerStore.ts"
 import {
   makeLock,
   makeVetoTally,
@@ -205,6 +206,7 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
         const matches: Array<Match> = []
         let exhausted = false
         let best = nearest.get(key)
+        const cursor = newMatchCursor()
         for (const t of tasks) {
           const ik = affinity === undefined ? undefined : instanceKey(config.job, t.instanceId)
           const reserved = ik === undefined ? undefined : updateReservations.get(ik)
@@ -221,14 +223,20 @@ export const makeTaskScheduler = (overrides: Partial<TaskSchedulerSettings> = {}
           }
           // Same config, same skips: once one task finds nothing, the later ones cannot either.
           if (exhausted) continue
-          const offer = yield* offers.firstMatch(key, request, skip, (_, vetoes) => {
-            tally.add(vetoes)
-            const fit = updateNearestFit(best, vetoes, now)
-            if (fit !== best) {
-              best = fit
-              nearest.set(key, fit)
-            }
-          })
+          const offer = yield* offers.firstMatch(
+            key,
+            request,
+            skip,
+            (_, vetoes) => {
+              tally.add(vetoes)
+              const fit = updateNearestFit(best, vetoes, now)
+              if (fit !== best) {
+                best = fit
+                nearest.set(key, fit)
+              }
+            },
+            cursor
+          )
           tally.flush()
           if (offer === undefined) {
             exhausted = true

@@ -57,6 +57,18 @@ const vetoesFor = (p: PreparedOffer, request: ResourceRequest, settings: FilterS
     settings
   )
 
+/**
+ * Where the previous match of a batch was found. The tasks of one scheduling attempt share their
+ * request, and its vetoes only grow between them (limit overlay), so every offer before the last match
+ * is still vetoed, skipped or chosen: the next search resumes after it instead of rescanning.
+ */
+export interface MatchCursor {
+  layout: number
+  at: number
+}
+
+export const newMatchCursor = (): MatchCursor => ({ layout: -1, at: 0 })
+
 export class OfferStore {
   private readonly byId = new Map<string, HeldOffer>()
   private readonly byAgent = new Map<string, HeldOffer>()
@@ -65,6 +77,8 @@ export class OfferStore {
   /** Arrivals not yet merged into `sorted` (merged in bulk before the next read). */
   private arrivals: Array<HeldOffer> = []
   private start = 0
+  /** Bumped whenever `sorted` is reordered (so a match cursor's index no longer holds). */
+  private layout = 0
   private tombstones = 0
   private banCount = 0
   /** Per group: static bans on held offers and a lower bound of their expiries (fast "all banned"). */
@@ -185,6 +199,7 @@ export class OfferStore {
     this.sorted = []
     this.arrivals = []
     this.start = 0
+    this.layout++
     this.tombstones = 0
     this.banCount = 0
     this.groupBans.clear()
@@ -218,7 +233,8 @@ export class OfferStore {
     request: ResourceRequest,
     settings: FilterSettings,
     skip?: (h: HeldOffer) => boolean,
-    onVeto?: (h: HeldOffer, vetoes: ReadonlyArray<Veto>) => void
+    onVeto?: (h: HeldOffer, vetoes: ReadonlyArray<Veto>) => void,
+    cursor?: MatchCursor
   ): HeldOffer | undefined {
     this.merge()
     const now = settings.nowMs
@@ -227,8 +243,11 @@ export class OfferStore {
     if (gb !== undefined && gb.count >= this.byId.size && gb.minExpiry > now) return undefined
     const sorted = this.sorted
     let seenMin = Number.POSITIVE_INFINITY
-    let leading = true
-    for (let i = this.start; i < sorted.length; i++) {
+    const resume = cursor !== undefined && cursor.layout === this.layout ? cursor.at : 0
+    // A resumed scan sees only part of the offers: it must not lower-bound the group's ban expiries.
+    const whole = resume <= this.start
+    let leading = whole
+    for (let i = Math.max(this.start, resume); i < sorted.length; i++) {
       const h = sorted[i]
       if (h.removed) {
         if (leading) this.start = i + 1
@@ -253,7 +272,13 @@ export class OfferStore {
       if (!p.hasCpuAndRam) continue
       if (skip?.(h)) continue
       const vetoes = vetoesFor(p, request, settings)
-      if (vetoes.length === 0) return h
+      if (vetoes.length === 0) {
+        if (cursor !== undefined) {
+          cursor.layout = this.layout
+          cursor.at = i + 1
+        }
+        return h
+      }
       onVeto?.(h, vetoes)
       if (vetoGroup(vetoes) === "STATIC" && this.banCount < this.settings.staticBanMaxEntries) {
         if (h.staticBans === undefined) h.staticBans = new Map()
@@ -269,7 +294,7 @@ export class OfferStore {
       }
     }
     const g = this.groupBans.get(groupKey)
-    if (g !== undefined) g.minExpiry = seenMin
+    if (g !== undefined && whole) g.minExpiry = seenMin
     return undefined
   }
 
@@ -306,6 +331,7 @@ export class OfferStore {
       for (const h of arrivals) if (!h.removed) all.push(h)
       all.sort(this.compare)
       this.sorted = all
+      this.layout++
       this.start = 0
       this.tombstones = 0
       return
@@ -314,6 +340,7 @@ export class OfferStore {
   }
 
   private insertOne(h: HeldOffer): void {
+    this.layout++
     const a = this.sorted
     let lo = this.start
     let hi = a.length
@@ -329,6 +356,7 @@ export class OfferStore {
   private compact(): void {
     this.merge()
     this.sorted = this.sorted.filter((h) => !h.removed)
+    this.layout++
     this.start = 0
     this.tombstones = 0
   }

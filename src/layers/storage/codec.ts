@@ -1,8 +1,12 @@
 // Log entry encoding (api-storage-security.md §2.4, in JSON instead of Thrift): one tag byte, then
-//   'T' transaction JSON (raw) | 'D' transaction JSON whose saved tasks name their (shared) config by
-//   index into a `configs` list | 'N' noop | 'Z' deflated (zlib level 3) deduplicated snapshot JSON |
+//   'T' transaction JSON (raw) | 'D' transaction with its task configs stored once (below) | 'N' noop |
+//   'Z' deflated (zlib level 3) deduplicated snapshot JSON |
 //   'H' frame header JSON {chunkCount, checksum: MD5 hex} | 'C' frame chunk bytes.
 // Entries larger than the max entry size (512 KB) are split into a header and chunks.
+// 'D' (written for every transaction that saves tasks): u32 config count, then per config a u32 byte
+// length and its JSON, then the transaction JSON whose SaveTasks ops carry `taskConfigIds` beside tasks
+// without `assignedTask.task`. As in deduplicated snapshots, 1,000 instances of a job cost one config,
+// not 1,000, in the log, in its memory and on the wire; replay shares one object per distinct config.
 import { createHash } from "node:crypto"
 import { deflateSync, inflateSync } from "node:zlib"
 import type { TaskConfig } from "../../domain/model/index.ts"
@@ -33,42 +37,53 @@ const tagged = (tag: number, body: Uint8Array): Uint8Array => {
   return out
 }
 
-/**
- * A transaction entry. When saved tasks share a config object (a job's batch of assignments or
- * status updates), the config is written once: the config is most of a task's bytes.
- */
 export const encodeTransaction = (ops: ReadonlyArray<Op>): Uint8Array => {
-  const configs = new Map<TaskConfig, number>()
-  let shared = false
-  for (const op of ops)
-    if (op._tag === "SaveTasks")
-      for (const t of op.tasks) {
-        const c = t.assignedTask.task
-        if (configs.has(c)) shared = true
-        else configs.set(c, configs.size)
-      }
-  if (!shared)
+  if (!ops.some((op) => op._tag === "SaveTasks" && op.tasks.length > 0))
     return tagged(
       T,
       utf8.encode(JSON.stringify({ ops, schemaVersion: CURRENT_SCHEMA_VERSION } satisfies Transaction))
     )
-  const slim = ops.map((op) =>
-    op._tag !== "SaveTasks"
-      ? op
-      : {
-          ...op,
-          tasks: op.tasks.map((t) => ({
-            ...t,
-            assignedTask: { ...t.assignedTask, task: configs.get(t.assignedTask.task) }
-          }))
-        }
-  )
-  return tagged(
-    D,
-    utf8.encode(
-      JSON.stringify({ ops: slim, configs: [...configs.keys()], schemaVersion: CURRENT_SCHEMA_VERSION })
-    )
-  )
+  const configs: Array<Uint8Array> = []
+  const byObject = new Map<TaskConfig, number>()
+  const byJson = new Map<string, number>()
+  const idOf = (config: TaskConfig): number => {
+    let id = byObject.get(config)
+    if (id === undefined) {
+      const json = JSON.stringify(config)
+      id = byJson.get(json)
+      if (id === undefined) {
+        id = configs.length
+        configs.push(utf8.encode(json))
+        byJson.set(json, id)
+      }
+      byObject.set(config, id)
+    }
+    return id
+  }
+  const wireOps = ops.map((op) => {
+    if (op._tag !== "SaveTasks") return op
+    const taskConfigIds = op.tasks.map((t) => idOf(t.assignedTask.task))
+    const tasks = op.tasks.map((t) => {
+      const { task: _omitted, ...assignedTask } = t.assignedTask
+      return { ...t, assignedTask }
+    })
+    return { _tag: op._tag, tasks, taskConfigIds }
+  })
+  const body = utf8.encode(JSON.stringify({ ops: wireOps, schemaVersion: CURRENT_SCHEMA_VERSION }))
+  let size = 1 + 4 + body.length
+  for (const c of configs) size += 4 + c.length
+  const out = new Uint8Array(size)
+  const view = new DataView(out.buffer)
+  out[0] = D
+  view.setUint32(1, configs.length)
+  let at = 5
+  for (const c of configs) {
+    view.setUint32(at, c.length)
+    out.set(c, at + 4)
+    at += 4 + c.length
+  }
+  out.set(body, at)
+  return out
 }
 
 export const encodeNoop = (): Uint8Array => Uint8Array.of(N)
@@ -121,33 +136,61 @@ const parseJson = (bytes: Uint8Array, what: string): unknown => {
   }
 }
 
-/** Puts each saved task's config back (one shared object per config, as before encoding). */
-const restoreConfigs = (tx: Transaction & { readonly configs?: unknown }): Transaction => {
-  const configs = tx.configs
-  if (!Array.isArray(configs)) throw new Corrupt("deduplicated transaction has no list of configs")
-  for (const op of tx.ops as Array<Op>) {
-    if (op?._tag !== "SaveTasks" || !Array.isArray(op.tasks)) continue
-    for (const t of op.tasks as Array<{ assignedTask: { task: unknown } }>) {
-      const i = t?.assignedTask?.task
-      if (typeof i !== "number" || configs[i] === undefined)
-        throw new Corrupt(`saved task names config ${JSON.stringify(i)}, which the transaction lacks`)
-      t.assignedTask.task = configs[i]
-    }
-  }
-  return tx
-}
-
-const decodeTransaction = (body: Uint8Array, deduplicated = false): ReadonlyArray<Op> => {
-  const parsed = parseJson(body, "transaction") as Transaction
-  if (typeof parsed !== "object" || parsed === null || !Array.isArray(parsed.ops))
+const checkTransaction = (tx: Transaction): ReadonlyArray<Op> => {
+  if (typeof tx !== "object" || tx === null || !Array.isArray(tx.ops))
     throw new Corrupt("transaction has no list of ops")
-  const tx = deduplicated ? restoreConfigs(parsed) : parsed
   if (tx.schemaVersion !== CURRENT_SCHEMA_VERSION)
     throw new Corrupt(`transaction schema version ${tx.schemaVersion} is not ${CURRENT_SCHEMA_VERSION}`)
   for (const op of tx.ops)
     if (!KNOWN_OPS.has((op as { _tag?: string })?._tag ?? ""))
       throw new Corrupt(`unknown op ${JSON.stringify(op)}`)
   return tx.ops
+}
+
+const decodeTransaction = (body: Uint8Array): ReadonlyArray<Op> =>
+  checkTransaction(parseJson(body, "transaction") as Transaction)
+
+/** Configs already decoded in this replay, by their JSON: one object per distinct config. */
+type ConfigCache = Map<string, TaskConfig>
+
+const decodeDeduplicatedTransaction = (body: Uint8Array, cache: ConfigCache): ReadonlyArray<Op> => {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength)
+  const text = (from: number, to: number) =>
+    Buffer.from(body.buffer, body.byteOffset + from, to - from).toString("utf8")
+  if (body.length < 4) throw new Corrupt("transaction is cut short")
+  const count = view.getUint32(0)
+  const configs: Array<TaskConfig> = []
+  let at = 4
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > body.length) throw new Corrupt("transaction is cut short")
+    const end = at + 4 + view.getUint32(at)
+    if (end > body.length) throw new Corrupt("transaction is cut short")
+    const json = text(at + 4, end)
+    let config = cache.get(json)
+    if (config === undefined) {
+      config = parseJson(body.subarray(at + 4, end), "task config") as TaskConfig
+      cache.set(json, config)
+    }
+    configs.push(config)
+    at = end
+  }
+  const ops = checkTransaction(parseJson(body.subarray(at), "transaction") as Transaction)
+  for (const op of ops) {
+    if (op._tag !== "SaveTasks") continue
+    const ids = (op as { taskConfigIds?: ReadonlyArray<number> }).taskConfigIds
+    if (!Array.isArray(ids) || !Array.isArray(op.tasks) || ids.length !== op.tasks.length)
+      throw new Corrupt("SaveTasks op lacks one task config id per task")
+    delete (op as { taskConfigIds?: unknown }).taskConfigIds
+    op.tasks.forEach((t, i) => {
+      if (typeof t?.assignedTask !== "object" || t.assignedTask === null)
+        throw new Corrupt("SaveTasks op holds a task without assignedTask")
+      const config = configs[ids[i]]
+      if (config === undefined)
+        throw new Corrupt(`task ${t.assignedTask?.taskId} names task config ${ids[i]}, which does not exist`)
+      ;(t.assignedTask as { task?: TaskConfig }).task = config
+    })
+  }
+  return ops
 }
 
 const decodeDeflated = (body: Uint8Array): Snapshot => {
@@ -172,7 +215,8 @@ const decodeDeflated = (body: Uint8Array): Snapshot => {
  * does not decode, stops with an error naming its position.
  */
 export const decodeEntries = (
-  entries: ReadonlyArray<{ position: number; data: Uint8Array }>
+  entries: ReadonlyArray<{ position: number; data: Uint8Array }>,
+  cache: ConfigCache = new Map()
 ): DecodeResult => {
   const records: Array<LogRecord> = []
   let badFrames = 0
@@ -188,8 +232,10 @@ export const decodeEntries = (
       }
       switch (tag) {
         case T:
+          records.push({ _tag: "Transaction", position, ops: decodeTransaction(body) })
+          break
         case D:
-          records.push({ _tag: "Transaction", position, ops: decodeTransaction(body, tag === D) })
+          records.push({ _tag: "Transaction", position, ops: decodeDeduplicatedTransaction(body, cache) })
           break
         case N:
           records.push({ _tag: "Noop", position })
@@ -216,7 +262,7 @@ export const decodeEntries = (
               error: `framed entry at position ${f.position} fails its MD5 checksum`,
               position: f.position
             }
-          const inner = decodeEntries([{ position: f.position, data: whole }])
+          const inner = decodeEntries([{ position: f.position, data: whole }], cache)
           if ("error" in inner) return inner
           for (const r of inner.records) records.push(r)
           break

@@ -77,6 +77,52 @@ describe("offer manager (scheduling.md §1.4)", () => {
     }).pipe(Effect.provide(l))
   })
 
+  it.scoped("a batch's cursor resumes after the previous match, and restarts when the order changed", () => {
+    const { layer: l } = layer({ holdOffersForever: true, offerOrder: ["CPU"] })
+    return Effect.gen(function* () {
+      const om = yield* OfferManager
+      for (const [id, cpus] of [
+        ["o1", 2],
+        ["o2", 3],
+        ["o3", 4],
+        ["o4", 5]
+      ] as const)
+        yield* om.add(offer(id, `h-${id}`, { cpus }))
+      const c = task({ resources: res(1, 100, 100) })
+      const chosen = new Set<string>()
+      const seen: Array<string> = []
+      const asked: Array<string> = []
+      const cursor = { layout: -1, at: 0 }
+      const next = Effect.map(
+        om.firstMatch(
+          "g",
+          req(c),
+          (p) => {
+            asked.push(p.offer.id)
+            return chosen.has(p.offer.id)
+          },
+          (p) => seen.push(p.offer.id),
+          cursor
+        ),
+        (p) => {
+          if (p !== undefined) chosen.add(p.offer.id)
+          return p?.offer.id
+        }
+      )
+      expect(yield* next).toBe("o1")
+      expect(yield* next).toBe("o2")
+      // A new offer ranks before the unchosen ones: the order changed, so the scan starts over (skipping chosen ones).
+      yield* om.add(offer("o0", "h-o0", { cpus: 2.5 }))
+      expect(yield* next).toBe("o0")
+      expect(yield* next).toBe("o3")
+      expect(yield* next).toBe("o4")
+      expect(yield* next).toBeUndefined()
+      expect(seen).toEqual([])
+      // Offers before the previous match are not looked at again (except after the reordering).
+      expect(asked).toEqual(["o1", "o2", "o1", "o0", "o2", "o3", "o4"])
+    }).pipe(Effect.provide(l))
+  })
+
   it.scoped("re-sorts a host whose attributes change and vetoes it while draining", () => {
     const { sim, layer: l } = layer({ holdOffersForever: true, offerOrder: ["CPU"] })
     return Effect.gen(function* () {
