@@ -50,6 +50,22 @@ export const makeStateManager = (options: StateManagerOptions) =>
     const cluster = yield* ClusterManager
     const settings = options.settings ?? DEFAULT_LIFECYCLE_SETTINGS
     const events = yield* PubSub.unbounded<LifecycleEvent>()
+    // Writes are planned one at a time but complete together (group commit), so their fibers may
+    // resume in any order: events are released in planning order, a failed write releasing none.
+    let planned = 0
+    let released = 0
+    const finished = new Map<number, ReadonlyArray<LifecycleEvent>>()
+    const release = (seq: number, evs: ReadonlyArray<LifecycleEvent>) =>
+      Effect.suspend(() => {
+        finished.set(seq, evs)
+        const out: Array<LifecycleEvent> = []
+        for (let next = finished.get(released); next !== undefined; next = finished.get(released)) {
+          finished.delete(released)
+          released++
+          out.push(...next)
+        }
+        return out.length > 0 ? PubSub.publishAll(events, out) : Effect.void
+      })
 
     const sendKills = (kills: ReadonlyArray<{ taskId: string; agentId: string | undefined }>) =>
       Effect.forEach(
@@ -77,20 +93,27 @@ export const makeStateManager = (options: StateManagerOptions) =>
           random,
           newTaskId: (config, instanceId) => makeTaskId(config, instanceId, randomUuid(random))
         }
-        const outcome = yield* storage.write((stores) => {
-          const ws = new TaskWorkingSet((id) => stores.tasks.get(id))
-          const result = fn(ws, ctx, stores)
-          const { saved, deleted } = ws.changes()
-          const ops: Array<Op> = [...(result.ops ?? [])]
-          if (saved.length > 0) ops.push({ _tag: "SaveTasks", tasks: saved })
-          if (deleted.length > 0) ops.push({ _tag: "RemoveTasks", taskIds: deleted })
-          const kills = ws.kills.map((taskId) => ({
-            taskId,
-            agentId: (ws.get(taskId) ?? stores.tasks.get(taskId))?.assignedTask.slaveId
-          }))
-          return { ops, value: { value: result.value, events: ws.events, kills } }
-        })
-        if (outcome.events.length > 0) yield* PubSub.publishAll(events, outcome.events)
+        let seq: number | undefined
+        const outcome = yield* storage
+          .write((stores) => {
+            seq = planned++
+            const ws = new TaskWorkingSet((id) => stores.tasks.get(id))
+            const result = fn(ws, ctx, stores)
+            const { saved, deleted } = ws.changes()
+            const ops: Array<Op> = [...(result.ops ?? [])]
+            if (saved.length > 0) ops.push({ _tag: "SaveTasks", tasks: saved })
+            if (deleted.length > 0) ops.push({ _tag: "RemoveTasks", taskIds: deleted })
+            const kills = ws.kills.map((taskId) => ({
+              taskId,
+              agentId: (ws.get(taskId) ?? stores.tasks.get(taskId))?.assignedTask.slaveId
+            }))
+            return { ops, value: { value: result.value, events: ws.events, kills } }
+          })
+          .pipe(
+            Effect.onExit((exit) =>
+              seq === undefined ? Effect.void : release(seq, exit._tag === "Success" ? exit.value.events : [])
+            )
+          )
         if (outcome.kills.length > 0) yield* sendKills(outcome.kills)
         return outcome.value
       })

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber } from "effect"
-import { buildSnapshot, type Op } from "../../../src/domain/storage/index.ts"
+import { buildSnapshot } from "../../../src/domain/storage/index.ts"
 import { makeMember } from "../../../src/layers/log/layers.ts"
 import { makeMemoryStore } from "../../../src/layers/log/sqlite-store.ts"
 import { noTransport } from "../../../src/layers/log/transport.ts"
-import { decodeEntries, encodeTransaction } from "../../../src/layers/storage/codec.ts"
 import { makeDurableStorage } from "../../../src/layers/storage/durable.ts"
 import { LogWriteTimeout, type ReplicatedLogShape } from "../../../src/services/ReplicatedLog.ts"
 import type { StorageShape } from "../../../src/services/Storage.ts"
-import { makeTask, taskConfig } from "./fixtures.ts"
+import { makeTask } from "./fixtures.ts"
 
 /** A one-replica log whose appends are counted, and can be held or made to fail. */
 const instrumented = (log: ReplicatedLogShape) => {
@@ -41,46 +40,6 @@ const saveTask = (s: StorageShape, i: number) =>
     ops: [{ _tag: "SaveTasks", tasks: [makeTask(i)] }],
     value: stores.tasks.has(makeTask(i).assignedTask.taskId)
   }))
-
-/** Tasks of one job share one config object, as the lifecycle makes them (decoding copies it). */
-const sharing = (config: ReturnType<typeof taskConfig>, ids: ReadonlyArray<number>) =>
-  ids.map((i) => {
-    const t = makeTask(i)
-    return { ...t, assignedTask: { ...t.assignedTask, task: config } }
-  })
-
-describe("transaction encoding", () => {
-  it("writes a config shared by several saved tasks once, and decodes them sharing one config", () => {
-    const config = taskConfig(7)
-    const ids = Array.from({ length: 20 }, (_, i) => i)
-    const tasks = sharing(config, ids)
-    const ops: ReadonlyArray<Op> = [
-      { _tag: "SaveTasks", tasks },
-      { _tag: "RemoveTasks", taskIds: ["gone"] }
-    ]
-    const shared = encodeTransaction(ops)
-    const separate = encodeTransaction([{ _tag: "SaveTasks", tasks: ids.map((i) => makeTask(i, config)) }])
-    expect(shared.length).toBeLessThan(separate.length * 0.6)
-    const decoded = decodeEntries([{ position: 5, data: shared }])
-    if ("error" in decoded) throw new Error(decoded.error)
-    const [record] = decoded.records
-    expect(record._tag === "Transaction" && record.ops).toEqual(ops)
-    const saved =
-      record._tag === "Transaction" && record.ops[0]._tag === "SaveTasks" ? record.ops[0].tasks : []
-    expect(saved[0].assignedTask.task).toBe(saved[19].assignedTask.task)
-  })
-
-  it("refuses a deduplicated transaction naming a config it lacks", () => {
-    const config = taskConfig(8)
-    const data = encodeTransaction([{ _tag: "SaveTasks", tasks: sharing(config, [1, 2]) }])
-    const text = new TextDecoder()
-      .decode(data)
-      .replace('"task":1', '"task":0')
-      .replace('"task":0', '"task":3')
-    const r = decodeEntries([{ position: 9, data: new TextEncoder().encode(text) }])
-    expect("error" in r && r.error).toMatch(/position 9 is corrupt: saved task names config 3/)
-  })
-})
 
 describe("group commit", () => {
   it.live("concurrent writes share log appends, each completes durable, and recovery sees them all", () =>
