@@ -1,13 +1,6 @@
-/** `aurora-admin` (client-config.md §1.8): cluster administration commands. */
-import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
-import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import { CliExit } from "../aurora/shared.ts"
+import { runClient } from "../aurora/runClient.ts"
+import type { CliExit } from "../aurora/shared.ts"
 import { globals } from "./common.ts"
 import { maintenanceCommands } from "./maintenance.ts"
 import { operationCommands } from "./operations.ts"
@@ -42,43 +35,10 @@ rest.push(...argv.slice(i))
 // `help [command]` is `--help` on the command (or on the whole tool).
 const args = rest[0] === "help" ? (rest.length > 1 ? [rest[1], "--help"] : ["--help"]) : rest
 
-const program = cli([process.argv[0], process.argv[1], ...args]).pipe(
-  Effect.catchAll((e) =>
-    Effect.sync(() => {
-      if (e instanceof CliExit) {
-        if (e.message) process.stderr.write(`${e.message}\n`)
-        // admin commands die with 1 (the original's `die`), whatever the cause
-        process.exitCode = e.code === 0 ? 0 : 1
-      } else if (ValidationError.isValidationError(e)) {
-        process.stderr.write("Run `aurora-admin help COMMAND` for the command's usage.\n")
-        process.exitCode = 1
-      } else {
-        process.stderr.write(`Fatal error running command: ${String(e)}\n`)
-        process.exitCode = 1
-      }
-    })
-  ),
-  Effect.provide(
-    Layer.mergeAll(
-      NodeFileSystem.layer,
-      NodePath.layer,
-      NodeTerminal.layer,
-      // `-l` (ssh user) and `-L` (tunnels) are different options, as in the original
-      CliConfig.layer({ isCaseSensitive: true })
-    )
-  )
-)
-
-Effect.runPromise(
-  program.pipe(
-    Effect.catchAllDefect((d) =>
-      Effect.sync(() => {
-        process.stderr.write(`Fatal error running command: ${d instanceof Error ? d.message : String(d)}\n`)
-        process.exitCode = 1
-      })
-    )
-  )
-).catch((e) => {
-  process.stderr.write(`Fatal error running command: ${e instanceof Error ? e.message : String(e)}\n`)
-  process.exitCode = 1
+// Admin commands die with 1 (the original's `die`), whatever the cause.
+runClient(cli([process.argv[0], process.argv[1], ...args]), {
+  exit: (code) => (code === 0 ? 0 : 1),
+  usage: 1,
+  usageHint: "Run `aurora-admin help COMMAND` for the command's usage.",
+  unknown: 1
 })

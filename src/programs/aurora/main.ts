@@ -1,16 +1,9 @@
-/** The `aurora` client. One file per noun group; this file only wires them together. */
-import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
-import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import { configCommand } from "./config.ts"
 import { jobCommand } from "./job.ts"
 import { quotaCommand } from "./quota.ts"
-import { CliExit, EXIT } from "./shared.ts"
+import { runClient } from "./runClient.ts"
+import { EXIT } from "./shared.ts"
 import { taskCommand } from "./task.ts"
 
 const VERSION = "0.23.0-SNAPSHOT"
@@ -66,43 +59,8 @@ const rewritten =
     ? [...ALIASES[argv[0]], ...(argv[0] === "get_quota" ? rewriteGetQuota(argv.slice(1)) : argv.slice(1))]
     : argv
 
-const program = cli([process.argv[0], process.argv[1], ...rewritten]).pipe(
-  Effect.catchAll((e) =>
-    Effect.sync(() => {
-      if (e instanceof CliExit) {
-        if (e.message) process.stderr.write(`${e.message}\n`)
-        process.exitCode = e.code
-      } else if (ValidationError.isValidationError(e)) {
-        process.exitCode = EXIT.ARGS
-      } else {
-        process.stderr.write(`Fatal error running command: ${String(e)}\n`)
-        process.exitCode = EXIT.UNKNOWN_ERROR
-      }
-    })
-  ),
-  // only what @effect/cli needs (not all of NodeContext: fewer modules to load at start-up)
-  Effect.provide(
-    Layer.mergeAll(
-      NodeFileSystem.layer,
-      NodePath.layer,
-      NodeTerminal.layer,
-      // `-l` (ssh user) and `-L` (tunnels) are different options, as in the original
-      CliConfig.layer({ isCaseSensitive: true })
-    )
-  )
-)
-
-Effect.runPromise(
-  program.pipe(
-    // a defect still ends as one line, never a stack trace
-    Effect.catchAllDefect((d) =>
-      Effect.sync(() => {
-        process.stderr.write(`Fatal error running command: ${d instanceof Error ? d.message : String(d)}\n`)
-        process.exitCode = EXIT.UNKNOWN_ERROR
-      })
-    )
-  )
-).catch((e) => {
-  process.stderr.write(`Fatal error running command: ${e instanceof Error ? e.message : String(e)}\n`)
-  process.exitCode = EXIT.UNKNOWN_ERROR
+runClient(cli([process.argv[0], process.argv[1], ...rewritten]), {
+  exit: (code) => code,
+  usage: EXIT.ARGS,
+  unknown: EXIT.UNKNOWN_ERROR
 })

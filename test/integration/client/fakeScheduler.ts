@@ -10,6 +10,7 @@ import * as RpcSerialization from "@effect/rpc/RpcSerialization"
 import * as RpcServer from "@effect/rpc/RpcServer"
 import { Effect, Layer, Schema } from "effect"
 import {
+  ACTIVE_STATES,
   JobConfiguration,
   type ResponseCode,
   type ScheduledTask,
@@ -117,18 +118,7 @@ const matches = (t: ScheduledTask, q: Payload): boolean => {
   return true
 }
 
-const ACTIVE = [
-  "ASSIGNED",
-  "DRAINING",
-  "KILLING",
-  "PENDING",
-  "PREEMPTING",
-  "RESTARTING",
-  "RUNNING",
-  "STARTING",
-  "PARTITIONED",
-  "THROTTLED"
-]
+const ACTIVE = [...ACTIVE_STATES]
 
 const behaviour = (state: FakeState): Record<string, (p: Payload) => Reply> => ({
   getTasksStatus: (p) =>
